@@ -1,0 +1,1 @@
+"""paperbot: announce a research group's newly accepted papers."""

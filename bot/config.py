@@ -1,0 +1,290 @@
+"""Configuration: one TOML file, validated at load, secrets only from the environment.
+
+Where the file is: ``--config PATH``, else ``$PAPERBOT_CONFIG``, else ``config/paperbot.toml``.
+Unknown keys are errors (with the intended key suggested), every error names the file
+and the key, and relative paths resolve against the config file's folder, so the bot
+behaves the same from cron as from a shell.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from .errors import ConfigError
+
+DEFAULT_CONFIG = Path("config/paperbot.toml")
+CONFIG_ENV = "PAPERBOT_CONFIG"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class StoreConfig(_Strict):
+    path: Path = Path("state/paperbot.db")
+
+
+class RosterConfig(_Strict):
+    path: Path
+    match_initials: bool = True  # "J. Doe" may match member "Jane Doe" when no other member fits
+    transliterate: bool = True  # "Mueller" matches "Müller"
+
+
+class FileSourceConfig(_Strict):
+    type: Literal["file"]
+    path: Path
+    name: str | None = None
+    format: Literal["yaml", "csv", "bibtex"] | None = None  # default: from the file extension
+
+    @property
+    def label(self) -> str:
+        return self.name or self.path.name
+
+
+SourceConfig = Annotated[FileSourceConfig, Field(discriminator="type")]
+
+
+class TemplatesConfig(_Strict):
+    dir: Path | None = None  # templates here override the built-in ones of the same name
+
+
+class VenueConfig(_Strict):
+    hashtags: list[str] = []  # e.g. ["#NeurIPS2024"]; default: derived from series and year
+    name: str | None = None  # long name, e.g. "38th Conference on Neural Information Processing Systems"
+    location: str | None = None
+    dates: str | None = None
+
+
+class MastodonConfig(_Strict):
+    enabled: bool = True
+    api_base_url: str | None = None
+    max_characters: int = Field(500, ge=50)  # used until the instance has told us its own
+    characters_reserved_per_url: int = Field(23, ge=1)
+    visibility: Literal["public", "unlisted", "private", "direct"] = "public"
+    language: str | None = "en"
+    spoiler_text: str = ""
+    thread: bool = False  # continue a long abstract as numbered replies instead of cutting it
+    max_thread_parts: int = Field(4, ge=2, le=20)
+    mentions: bool = True  # mention members' Mastodon handles
+    hashtags: list[str] = []  # added to every post, e.g. ["#MachineLearning"]
+    min_interval: float = Field(5.0, ge=0)
+    posting_hours: str | None = None  # "08:00-20:00", local time
+    max_per_run: int | None = Field(None, ge=1)
+    request_timeout: float = Field(30.0, gt=0)
+    max_attempts: int = Field(5, ge=1)
+
+    @field_validator("posting_hours")
+    @classmethod
+    def _hours(cls, value: str | None) -> str | None:
+        if value is not None:
+            from .scheduler import parse_hours
+
+            parse_hours(value)
+        return value
+
+
+class EmailConfig(_Strict):
+    enabled: bool = True
+    provider: Literal["sendgrid", "smtp"] = "sendgrid"
+    from_: str | None = Field(None, alias="from")
+    from_name: str | None = None
+    reply_to: str | None = None
+    subject: str | None = None  # a Jinja2 template; default: the built-in subject.txt.j2
+    subject_max_chars: int = Field(150, ge=20)
+    excerpt_chars: int | None = Field(600, ge=50)  # abstract excerpt per paper; unset = full
+    api_host: str = "https://api.sendgrid.com"
+    asm_group_id: int | None = None
+    sandbox_mode: bool = False
+    categories: list[str] = ["paperbot"]
+    unsubscribe_url: str | None = None  # e.g. "https://lab.example/unsubscribe?token={token}"
+    uncertain_policy: Literal["hold", "resend"] = "hold"
+    batch_size: int = Field(1000, ge=1, le=1000)
+    request_timeout: float = Field(30.0, gt=0)
+    max_attempts: int = Field(4, ge=1)
+    smtp_host: str | None = None
+    smtp_port: int | None = None
+    smtp_user: str | None = None
+    smtp_security: Literal["starttls", "ssl", "none"] = "starttls"
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class PageConfig(_Strict):
+    enabled: bool = True
+    dir: Path = Path("public")
+    base_url: str | None = None  # where the pages are served, for the Atom feed's links
+    title: str = "Papers"
+
+
+class ChannelsConfig(_Strict):
+    mastodon: MastodonConfig | None = None
+    email: EmailConfig | None = None
+    page: PageConfig | None = None
+
+
+class GroupConfig(_Strict):
+    name: str = "Our group"  # e.g. "MCML"
+    url: str | None = None
+
+
+class Config(_Strict):
+    group: GroupConfig = GroupConfig()
+    store: StoreConfig = StoreConfig()
+    roster: RosterConfig | None = None
+    sources: list[SourceConfig] = []
+    templates: TemplatesConfig = TemplatesConfig()
+    venues: dict[str, VenueConfig] = {}  # keyed by conference, e.g. "NeurIPS 2024"
+    channels: ChannelsConfig = ChannelsConfig()
+
+    @model_validator(mode="after")
+    def _unique_source_names(self) -> Config:
+        labels = [s.label for s in self.sources]
+        dupes = sorted({x for x in labels if labels.count(x) > 1})
+        if dupes:
+            raise ValueError(f"two sources share the name {dupes[0]!r}; give each a distinct 'name'")
+        return self
+
+    def enabled_channels(self) -> list[str]:
+        """Names of the channels configured and enabled, in publishing order."""
+        chans = self.channels
+        return [
+            name
+            for name, c in (("mastodon", chans.mastodon), ("email", chans.email), ("page", chans.page))
+            if c is not None and c.enabled
+        ]
+
+
+def find_config(cli_path: str | os.PathLike[str] | None, env: Mapping[str, str]) -> Path:
+    if cli_path:
+        return Path(cli_path)
+    if env.get(CONFIG_ENV):
+        return Path(env[CONFIG_ENV])
+    return DEFAULT_CONFIG
+
+
+def load_config(path: Path) -> Config:
+    """Read and validate the config file; raise ConfigError naming the file and key."""
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        hint = ""
+        if path == DEFAULT_CONFIG:
+            hint = (
+                " Copy config/paperbot.example.toml to config/paperbot.toml, or pass --config PATH"
+                f" or set {CONFIG_ENV}."
+            )
+        raise ConfigError(f"{path}: config file not found.{hint}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read the config file: {exc}") from None
+    try:
+        config = Config.model_validate(raw)
+    except ValidationError as exc:
+        raise ConfigError(_describe(path, exc)) from None
+    return _resolve_paths(config, path)
+
+
+def _resolve_paths(config: Config, path: Path) -> Config:
+    base = path.resolve().parent
+
+    def res(p: Path) -> Path:
+        return p if p.is_absolute() else (base / p.expanduser()).resolve()
+
+    chans = config.channels
+    return config.model_copy(
+        update={
+            "store": config.store.model_copy(update={"path": res(config.store.path)}),
+            "roster": config.roster and config.roster.model_copy(update={"path": res(config.roster.path)}),
+            "sources": [s.model_copy(update={"path": res(s.path)}) for s in config.sources],
+            "templates": config.templates.model_copy(
+                update={"dir": config.templates.dir and res(config.templates.dir)}
+            ),
+            "channels": chans.model_copy(
+                update={"page": chans.page and chans.page.model_copy(update={"dir": res(chans.page.dir)})}
+            ),
+        }
+    )
+
+
+def _describe(path: Path, exc: ValidationError) -> str:
+    lines = [f"{path}: invalid configuration ({exc.error_count()} problem(s)):"]
+    for err in exc.errors():
+        loc = [str(p) for p in err["loc"] if p != "file"]
+        key = _key_path(err["loc"])
+        if err["type"] == "extra_forbidden":
+            msg = f"unknown key '{loc[-1]}'"
+            suggestion = _suggest(err["loc"])
+            if suggestion:
+                msg += f"; did you mean '{suggestion}'?"
+        elif err["type"] == "missing":
+            msg = "this key is required"
+        elif err["type"] == "union_tag_invalid":
+            ctx = err.get("ctx", {})
+            key += ".type"
+            msg = f"unknown type {ctx.get('tag')!r}; expected one of: {ctx.get('expected_tags')}"
+        else:
+            msg = err["msg"].removeprefix("Value error, ")
+            shown = err.get("input")
+            if shown is not None and not isinstance(shown, dict | list) and repr(shown) not in msg:
+                msg += f" (got {shown!r})"
+        lines.append(f"  {key}: {msg}")
+    return "\n".join(lines)
+
+
+def _key_path(loc: tuple[Any, ...]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif part in ("file",):  # the discriminator tag pydantic adds for [[sources]]
+            continue
+        else:
+            out += f".{part}" if out else str(part)
+    return out or "(top level)"
+
+
+def _model_at(loc: tuple[Any, ...]) -> type[BaseModel] | None:
+    """The pydantic model that holds the key at ``loc`` (for typo suggestions)."""
+    model: Any = Config
+    in_mapping = False
+    for part in loc[:-1]:
+        if isinstance(part, int) or part == "file":
+            model = FileSourceConfig if part == "file" else model
+            continue
+        if in_mapping:  # a user-chosen key such as "NeurIPS 2024"
+            in_mapping = False
+            continue
+        field = model.model_fields.get(part) if isinstance(model, type) else None
+        if field is None:
+            return None
+        in_mapping = getattr(field.annotation, "__origin__", None) is dict
+        model = _unwrap(field.annotation)
+    return model if isinstance(model, type) and issubclass(model, BaseModel) else None
+
+
+def _unwrap(annotation: Any) -> Any:
+    """The model inside ``X | None``, ``list[X]`` or ``dict[str, X]``."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in getattr(annotation, "__args__", ()) or ():
+        found = _unwrap(arg)
+        if isinstance(found, type) and issubclass(found, BaseModel):
+            return found
+    return None
+
+
+def _suggest(loc: tuple[Any, ...]) -> str | None:
+    model = _model_at(loc)
+    if model is None:
+        return None
+    names = [f.alias or n for n, f in model.model_fields.items()]
+    matches = difflib.get_close_matches(str(loc[-1]), names, n=1, cutoff=0.6)
+    return matches[0] if matches else None

@@ -1,0 +1,526 @@
+"""The state store: SQLite with WAL, append-only migrations, one transaction per change.
+
+It remembers every paper and venue event ever seen, when each was first seen and first
+seen accepted, and per (paper, venue event, channel) whether it was announced. Nothing is
+ever deleted, so a bad run can only add or update, never lose what was known.
+
+Timestamps are ISO 8601 UTC strings from the injected clock.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+from urllib.parse import quote
+
+from .errors import ConfigError
+from .models import ANNOUNCEABLE, Announcement, Author, Links, Paper, VenueEvent
+from .text import normalize_title
+
+Clock = Callable[[], datetime]
+
+# Append-only: (name, SQL script). Each runs once, atomically with its bookkeeping row.
+MIGRATIONS: list[tuple[str, str]] = []
+
+
+def migration(name: str, sql: str) -> None:
+    MIGRATIONS.append((name, sql))
+
+
+migration(
+    "m001_papers_events_announcements",
+    """
+        CREATE TABLE papers (
+            id TEXT PRIMARY KEY,
+            title TEXT NOT NULL,
+            title_raw TEXT NOT NULL DEFAULT '',
+            abstract TEXT NOT NULL DEFAULT '',
+            abstract_raw TEXT NOT NULL DEFAULT '',
+            authors TEXT NOT NULL,            -- JSON [[name, member_id|null, former], ...]
+            arxiv_id TEXT,
+            doi TEXT,
+            openreview_id TEXT,
+            links TEXT NOT NULL,              -- JSON of models.Links
+            published_on TEXT,
+            content_hash TEXT NOT NULL,
+            first_seen_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        -- every identifier a paper is known by: arxiv, doi, openreview, title
+        CREATE TABLE paper_keys (
+            kind TEXT NOT NULL,
+            value TEXT NOT NULL,
+            paper_id TEXT NOT NULL REFERENCES papers(id),
+            PRIMARY KEY (kind, value)
+        );
+        CREATE INDEX paper_keys_paper ON paper_keys(paper_id);
+        CREATE TABLE venue_events (
+            paper_id TEXT NOT NULL REFERENCES papers(id),
+            venue_key TEXT NOT NULL,
+            series TEXT NOT NULL,
+            year INTEGER NOT NULL,
+            track TEXT NOT NULL,
+            workshop TEXT,
+            workshop_name TEXT,
+            presentation TEXT,
+            status TEXT NOT NULL,
+            accepted_on TEXT,
+            source TEXT NOT NULL,
+            first_seen_at TEXT NOT NULL,
+            accepted_seen_at TEXT,            -- when first seen accepted: what makes it "new"
+            baseline_at TEXT,                 -- adopted as already announced (init --mark-announced)
+            updated_at TEXT NOT NULL,
+            PRIMARY KEY (paper_id, venue_key)
+        );
+        CREATE INDEX venue_events_status ON venue_events(status);
+        CREATE TABLE announcements (
+            paper_id TEXT NOT NULL,
+            venue_key TEXT NOT NULL,
+            channel TEXT NOT NULL,
+            announced_at TEXT NOT NULL,
+            remote_id TEXT,
+            remote_url TEXT,
+            PRIMARY KEY (paper_id, venue_key, channel),
+            FOREIGN KEY (paper_id, venue_key) REFERENCES venue_events(paper_id, venue_key)
+        );
+        CREATE TABLE source_state (
+            source TEXT PRIMARY KEY,
+            cursor TEXT,
+            last_run_at TEXT,
+            last_ok_at TEXT,
+            last_error TEXT
+        );
+        CREATE TABLE kv (key TEXT PRIMARY KEY, value TEXT NOT NULL, updated_at TEXT NOT NULL);
+    """,
+)
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _iso(dt: datetime) -> str:
+    return dt.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+@dataclass
+class UpsertResult:
+    paper_id: str
+    created: bool = False
+    updated: bool = False
+    newly_accepted: list[VenueEvent] = field(default_factory=list)
+    conflict: str | None = None  # the record matched two stored papers; we used the first
+
+
+_KEY_ORDER = ("arxiv", "doi", "openreview", "title")
+
+
+def paper_keys(paper: Paper) -> list[tuple[str, str]]:
+    """The identity keys of a paper, strongest first."""
+    keys = []
+    if paper.arxiv_id:
+        keys.append(("arxiv", paper.arxiv_id))
+    if paper.doi:
+        keys.append(("doi", paper.doi))
+    if paper.openreview_id:
+        keys.append(("openreview", paper.openreview_id))
+    title = normalize_title(paper.title)
+    if title:
+        keys.append(("title", title))
+    return keys
+
+
+def new_paper_id(paper: Paper) -> str:
+    """A stable, readable id from the strongest key at first sight; it never changes after."""
+    kind, value = paper_keys(paper)[0]
+    if kind == "title":
+        return "title:" + hashlib.sha1(value.encode()).hexdigest()[:12]
+    return f"{kind}:{value}"
+
+
+def content_hash(paper: Paper) -> str:
+    payload = {
+        "title": paper.title, "abstract": paper.abstract, "authors": [asdict(a) for a in paper.authors],
+        "arxiv": paper.arxiv_id, "doi": paper.doi, "openreview": paper.openreview_id,
+        "links": asdict(paper.links), "published_on": str(paper.published_on),
+    }
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
+class Store:
+    """All persistent state. Safe against a crash at any point: every change is one transaction."""
+
+    def __init__(self, path: Path | str, *, clock: Clock = utc_now, readonly: bool = False) -> None:
+        self.path = Path(path) if str(path) != ":memory:" else None
+        self.clock = clock
+        if self.path is not None and not readonly:
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise ConfigError(f"cannot create the store folder {self.path.parent}: {exc}") from None
+        try:
+            if readonly:
+                if self.path is None or not self.path.exists():
+                    self.db = sqlite3.connect(":memory:", isolation_level=None)
+                else:
+                    # Without a WAL file the store is at rest: open it immutable, which creates no
+                    # -wal/-shm files at all. With one (a writer is running or crashed), read-only.
+                    wal = self.path.with_name(self.path.name + "-wal")
+                    mode = "mode=ro" if wal.exists() else "immutable=1"
+                    uri = f"file:{quote(str(self.path.resolve()))}?{mode}"
+                    self.db = sqlite3.connect(uri, uri=True, isolation_level=None)
+            else:
+                self.db = sqlite3.connect(str(path), isolation_level=None, timeout=30)
+                self.db.execute("PRAGMA journal_mode=WAL")
+                self.db.execute("PRAGMA synchronous=FULL")
+            self.db.execute("PRAGMA foreign_keys=ON")
+            self.db.row_factory = sqlite3.Row
+        except sqlite3.Error as exc:
+            raise ConfigError(f"cannot open the store {path}: {exc}") from None
+        self.readonly = readonly
+        if not readonly:
+            self.migrate()
+        elif self.path is None or not self.path.exists():
+            for _, sql in MIGRATIONS:  # an empty in-memory view of a store that does not exist yet
+                self.db.executescript(sql)
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """BEGIN IMMEDIATE … COMMIT: one writer at a time, all-or-nothing."""
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.db
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        else:
+            self.db.execute("COMMIT")
+
+    def migrate(self) -> list[str]:
+        """Apply the migrations not yet applied, each in its own transaction."""
+        self.db.execute(
+            "CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)"
+        )
+        done = {r[0] for r in self.db.execute("SELECT name FROM migrations")}
+        unknown = done - {name for name, _ in MIGRATIONS}
+        if unknown:
+            raise ConfigError(
+                f"the store {self.path} was written by a newer paperbot (migrations {sorted(unknown)}); "
+                "upgrade paperbot"
+            )
+        applied = []
+        for name, sql in MIGRATIONS:
+            if name in done:
+                continue
+            # executescript commits anything pending first, so the script carries its own BEGIN/COMMIT.
+            self.db.executescript(
+                f"BEGIN IMMEDIATE;\n{sql}\nINSERT INTO migrations VALUES ('{name}', '{self.now()}');\nCOMMIT;"
+            )
+            applied.append(name)
+        return applied
+
+    def now(self) -> str:
+        return _iso(self.clock())
+
+    # --- papers -------------------------------------------------------------------------
+
+    def _find(self, paper: Paper) -> tuple[str | None, str | None]:
+        """The stored paper this one is, by its strongest matching key, and any conflict."""
+        found: list[tuple[str, str]] = []
+        for kind, value in paper_keys(paper):
+            row = self.db.execute(
+                "SELECT paper_id FROM paper_keys WHERE kind = ? AND value = ?", (kind, value)
+            ).fetchone()
+            if row and all(row[0] != pid for _, pid in found):
+                found.append((kind, row[0]))
+        if not found:
+            return None, None
+        kind, pid = found[0]
+        if kind == "title" and not self._title_match_plausible(pid, paper):
+            return None, None
+        conflict = None
+        if len(found) > 1:
+            conflict = f"matches stored papers {', '.join(p for _, p in found)}; updated {pid}"
+        return pid, conflict
+
+    def _title_match_plausible(self, pid: str, paper: Paper) -> bool:
+        """Same title but different arXiv ids or DOIs means two different papers."""
+        row = self.db.execute("SELECT arxiv_id, doi FROM papers WHERE id = ?", (pid,)).fetchone()
+        if paper.arxiv_id and row["arxiv_id"] and paper.arxiv_id != row["arxiv_id"]:
+            return False
+        return not (paper.doi and row["doi"] and paper.doi != row["doi"])
+
+    def upsert(self, paper: Paper, *, source: str) -> UpsertResult:
+        """Insert or update a paper and its venue events in one transaction.
+
+        Non-empty fields overwrite stored ones; empty ones never erase (another source
+        may have supplied them). An event becomes "new" the first time it is seen accepted.
+        """
+        now = self.now()
+        with self.transaction() as db:
+            pid, conflict = self._find(paper)
+            result = UpsertResult(pid or new_paper_id(paper), conflict=conflict)
+            if pid is None:
+                result.created = True
+                merged = paper
+                db.execute(
+                    "INSERT INTO papers VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    (result.paper_id, *self._paper_row(merged), content_hash(merged), now, now),
+                )
+            else:
+                stored = self._load_paper(pid)
+                merged = _merge(stored, paper)
+                new_hash = content_hash(merged)
+                old_hash = db.execute("SELECT content_hash FROM papers WHERE id = ?", (pid,)).fetchone()[0]
+                if new_hash != old_hash:
+                    result.updated = True
+                    db.execute(
+                        "UPDATE papers SET title=?, title_raw=?, abstract=?, abstract_raw=?, authors=?, arxiv_id=?,"
+                        " doi=?, openreview_id=?, links=?, published_on=?, content_hash=?, updated_at=?"
+                        " WHERE id=?",
+                        (*self._paper_row(merged), new_hash, now, pid),
+                    )
+            for kind, value in paper_keys(merged):
+                db.execute("INSERT OR IGNORE INTO paper_keys VALUES (?,?,?)", (kind, value, result.paper_id))
+            for event in paper.events:
+                if self._upsert_event(result.paper_id, event, source, now):
+                    result.newly_accepted.append(event)
+        return result
+
+    def _upsert_event(self, pid: str, event: VenueEvent, source: str, now: str) -> bool:
+        """Store one venue event; True when it has just become accepted for the first time."""
+        row = self.db.execute(
+            "SELECT status, accepted_seen_at, workshop_name, presentation, accepted_on FROM venue_events"
+            " WHERE paper_id = ? AND venue_key = ?",
+            (pid, event.key),
+        ).fetchone()
+        accepted = event.status in ANNOUNCEABLE
+        accepted_on = event.accepted_on.isoformat() if event.accepted_on else None
+        if row is None:
+            self.db.execute(
+                "INSERT INTO venue_events VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                (pid, event.key, event.series, event.year, event.track, event.workshop, event.workshop_name,
+                 event.presentation, event.status, accepted_on, source, now, now if accepted else None, None, now),
+            )
+            return accepted
+        newly = accepted and row["accepted_seen_at"] is None
+        changed = (row["status"], row["workshop_name"], row["presentation"], row["accepted_on"]) != (
+            event.status, event.workshop_name or row["workshop_name"], event.presentation or row["presentation"],
+            accepted_on or row["accepted_on"])
+        if changed or newly:
+            self.db.execute(
+                "UPDATE venue_events SET status=?, workshop_name=COALESCE(?, workshop_name),"
+                " presentation=COALESCE(?, presentation), accepted_on=COALESCE(?, accepted_on), source=?,"
+                " accepted_seen_at=COALESCE(accepted_seen_at, ?), updated_at=? WHERE paper_id=? AND venue_key=?",
+                (event.status, event.workshop_name, event.presentation, accepted_on, source,
+                 now if accepted else None, now, pid, event.key),
+            )
+        return newly
+
+    def retract_missing(self, source: str, present: set[tuple[str, str]]) -> int:
+        """Mark events this snapshot source no longer lists as 'removed' (unless announced).
+
+        A lab that deletes or corrects a record (e.g. a wrong venue) must not see the old
+        version announced. Announced events are history and stay as they are.
+        """
+        with self.transaction() as db:
+            rows = db.execute(
+                "SELECT e.paper_id, e.venue_key FROM venue_events e WHERE e.source = ? AND e.status != 'removed'"
+                " AND NOT EXISTS (SELECT 1 FROM announcements a WHERE a.paper_id = e.paper_id"
+                " AND a.venue_key = e.venue_key)",
+                (source,),
+            ).fetchall()
+            gone = [(r[0], r[1]) for r in rows if (r[0], r[1]) not in present]
+            now = self.now()
+            db.executemany(
+                "UPDATE venue_events SET status='removed', updated_at=? WHERE paper_id=? AND venue_key=?",
+                [(now, p, k) for p, k in gone],
+            )
+        return len(gone)
+
+    @staticmethod
+    def _paper_row(p: Paper) -> tuple[object, ...]:
+        return (
+            p.title, p.title_raw, p.abstract, p.abstract_raw,
+            json.dumps([[a.name, a.member_id, a.former] for a in p.authors], ensure_ascii=False),
+            p.arxiv_id, p.doi, p.openreview_id, json.dumps(asdict(p.links), ensure_ascii=False),
+            p.published_on.isoformat() if p.published_on else None,
+        )
+
+    def _load_paper(self, pid: str) -> Paper:
+        row = self.db.execute("SELECT * FROM papers WHERE id = ?", (pid,)).fetchone()
+        return _paper_from_row(row, ())
+
+    def paper(self, pid: str) -> Paper | None:
+        row = self.db.execute("SELECT * FROM papers WHERE id = ?", (pid,)).fetchone()
+        if row is None:
+            return None
+        events = tuple(_event_from_row(r) for r in self.db.execute(
+            "SELECT * FROM venue_events WHERE paper_id = ? ORDER BY first_seen_at, venue_key", (pid,)))
+        return _paper_from_row(row, events)
+
+    # --- announcements ------------------------------------------------------------------
+
+    def due(self, channel: str) -> list[Announcement]:
+        """(paper, event) pairs accepted, not adopted as baseline, not yet announced on ``channel``.
+
+        Ordered by conference, then track (main first), then title, for stable output.
+        """
+        rows = self.db.execute(
+            """
+            SELECT e.*, p.* , e.first_seen_at AS e_first_seen
+            FROM venue_events e JOIN papers p ON p.id = e.paper_id
+            WHERE e.status IN ('accepted', 'published') AND e.baseline_at IS NULL
+              AND NOT EXISTS (SELECT 1 FROM announcements a WHERE a.paper_id = e.paper_id
+                              AND a.venue_key = e.venue_key AND a.channel = ?)
+            ORDER BY e.series, e.year, e.track != 'main', e.venue_key, p.title
+            """,
+            (channel,),
+        ).fetchall()
+        return [
+            Announcement(
+                _paper_from_row(r, ()), _event_from_row(r),
+                datetime.fromisoformat(r["e_first_seen"]),
+                datetime.fromisoformat(r["accepted_seen_at"]) if r["accepted_seen_at"] else None,
+            )
+            for r in rows
+        ]
+
+    def mark_announced(self, paper_id: str, venue_key: str, channel: str, *, remote_id: str | None = None,
+                       remote_url: str | None = None, db: sqlite3.Connection | None = None) -> None:
+        """Record that a pair went out on a channel (inside the caller's transaction if given)."""
+        conn = db or self.db
+        sql = "INSERT OR IGNORE INTO announcements VALUES (?,?,?,?,?,?)"
+        args = (paper_id, venue_key, channel, self.now(), remote_id, remote_url)
+        if db is None:
+            with self.transaction() as t:
+                t.execute(sql, args)
+        else:
+            conn.execute(sql, args)
+
+    def adopt_baseline(self, *, before: date | None = None) -> int:
+        """Mark accepted events as already announced (a fresh install must not post years of papers).
+
+        With ``before``, only events accepted (or first seen) before that date.
+        """
+        now = self.now()
+        with self.transaction() as db:
+            cur = db.execute(
+                "UPDATE venue_events SET baseline_at = ? WHERE baseline_at IS NULL"
+                " AND status IN ('accepted', 'published')"
+                " AND (? IS NULL OR COALESCE(accepted_on, substr(accepted_seen_at, 1, 10)) < ?)"
+                " AND NOT EXISTS (SELECT 1 FROM announcements a WHERE a.paper_id = venue_events.paper_id"
+                " AND a.venue_key = venue_events.venue_key)",
+                (now, before and before.isoformat(), before and before.isoformat()),
+            )
+            return cur.rowcount
+
+    # --- sources ------------------------------------------------------------------------
+
+    def record_source_run(self, source: str, *, ok: bool, error: str | None = None) -> None:
+        now = self.now()
+        with self.transaction() as db:
+            db.execute(
+                "INSERT INTO source_state (source, last_run_at, last_ok_at, last_error) VALUES (?,?,?,?)"
+                " ON CONFLICT(source) DO UPDATE SET last_run_at=excluded.last_run_at,"
+                " last_ok_at=COALESCE(excluded.last_ok_at, last_ok_at), last_error=excluded.last_error",
+                (source, now, now if ok else None, error),
+            )
+
+    # --- reporting ----------------------------------------------------------------------
+
+    def status_rows(self) -> list[sqlite3.Row]:
+        """One row per venue event with its announcement channels, for ``paperbot status``."""
+        return self.db.execute(
+            """
+            SELECT e.series, e.year, e.track, e.venue_key, e.status, e.baseline_at, e.paper_id,
+                   (SELECT group_concat(a.channel) FROM announcements a
+                     WHERE a.paper_id = e.paper_id AND a.venue_key = e.venue_key) AS channels
+            FROM venue_events e ORDER BY e.year DESC, e.series, e.venue_key
+            """
+        ).fetchall()
+
+    def counts(self) -> dict[str, int]:
+        one = self.db.execute
+        return {
+            "papers": one("SELECT count(*) FROM papers").fetchone()[0],
+            "events": one("SELECT count(*) FROM venue_events").fetchone()[0],
+        }
+
+    def get_kv(self, key: str) -> str | None:
+        row = self.db.execute("SELECT value FROM kv WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def set_kv(self, key: str, value: str) -> None:
+        with self.transaction() as db:
+            db.execute(
+                "INSERT INTO kv VALUES (?,?,?) ON CONFLICT(key) DO UPDATE SET value=excluded.value,"
+                " updated_at=excluded.updated_at",
+                (key, value, self.now()),
+            )
+
+
+def _merge(stored: Paper, new: Paper) -> Paper:
+    """New non-empty values win; empty ones keep what is stored."""
+    links = Links(**{
+        k: getattr(new.links, k) or getattr(stored.links, k) for k in Links.__dataclass_fields__
+    })
+    return Paper(
+        title=new.title or stored.title,
+        authors=new.authors or stored.authors,
+        abstract=new.abstract or stored.abstract,
+        arxiv_id=new.arxiv_id or stored.arxiv_id,
+        doi=new.doi or stored.doi,
+        openreview_id=new.openreview_id or stored.openreview_id,
+        links=links,
+        published_on=new.published_on or stored.published_on,
+        title_raw=new.title_raw or stored.title_raw,
+        abstract_raw=new.abstract_raw or stored.abstract_raw,
+    )
+
+
+def _paper_from_row(row: sqlite3.Row, events: tuple[VenueEvent, ...]) -> Paper:
+    links = json.loads(row["links"])
+    links["code"] = tuple(links.get("code") or ())
+    return Paper(
+        id=row["id"],
+        title=row["title"],
+        title_raw=row["title_raw"],
+        abstract=row["abstract"],
+        abstract_raw=row["abstract_raw"],
+        authors=tuple(Author(n, m, bool(f)) for n, m, f in json.loads(row["authors"])),
+        events=events,
+        arxiv_id=row["arxiv_id"],
+        doi=row["doi"],
+        openreview_id=row["openreview_id"],
+        links=Links(**links),
+        published_on=date.fromisoformat(row["published_on"]) if row["published_on"] else None,
+    )
+
+
+def _event_from_row(row: sqlite3.Row) -> VenueEvent:
+    return VenueEvent(
+        series=row["series"],
+        year=row["year"],
+        track=row["track"],
+        workshop=row["workshop"],
+        workshop_name=row["workshop_name"],
+        presentation=row["presentation"],
+        status=row["status"],
+        accepted_on=date.fromisoformat(row["accepted_on"]) if row["accepted_on"] else None,
+    )
