@@ -57,7 +57,7 @@ class App:
         if cfg is None:
             from .errors import ConfigError
 
-            raise ConfigError(f"{self.config_path}: no [roster] table; set [roster] path = \"roster.yaml\"")
+            raise ConfigError(f'{self.config_path}: no [roster] table; set [roster] path = "roster.yaml"')
         return load_roster(cfg.path, match_initials=cfg.match_initials, transliterate=cfg.transliterate)
 
     @property

@@ -65,8 +65,13 @@ def _json(data: object) -> None:
 
 
 @click.group(context_settings=CONTEXT_SETTINGS)
-@click.option("--config", "config_path", type=click.Path(dir_okay=False), metavar="PATH",
-              help="Config file (default: $PAPERBOT_CONFIG, else config/paperbot.toml).")
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False),
+    metavar="PATH",
+    help="Config file (default: $PAPERBOT_CONFIG, else config/paperbot.toml).",
+)
 @click.version_option(package_name="paperbot")
 @click.pass_context
 def cli(ctx: click.Context, config_path: str | None) -> None:
@@ -93,7 +98,9 @@ def check(ctx: click.Context, as_json: bool) -> int:
         if updated:
             click.echo(f"{updated} known paper{'s' if updated != 1 else ''} updated")
         if report.removed:
-            click.echo(f"{report.removed} unannounced venue event(s) no longer listed by their source: withdrawn")
+            click.echo(
+                f"{report.removed} unannounced venue event(s) no longer listed by their source: withdrawn"
+            )
     return 1 if report.failed else 0
 
 
@@ -116,10 +123,18 @@ def status(ctx: click.Context, as_json: bool) -> int:
 
 
 @cli.command()
-@click.option("--mark-announced", is_flag=True,
-              help="Adopt every accepted paper found now as already announced (no first-run flood).")
-@click.option("--before", type=click.DateTime(formats=["%Y-%m-%d"]), default=None, metavar="YYYY-MM-DD",
-              help="With --mark-announced: only papers accepted before this date.")
+@click.option(
+    "--mark-announced",
+    is_flag=True,
+    help="Adopt every accepted paper found now as already announced (no first-run flood).",
+)
+@click.option(
+    "--before",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    metavar="YYYY-MM-DD",
+    help="With --mark-announced: only papers accepted before this date.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @click.pass_context
 @handles_errors
@@ -132,16 +147,26 @@ def init(ctx: click.Context, mark_announced: bool, before: Any, as_json: bool) -
     report = run_check(app.sources(), app.roster, store, problems=app.roster_problems)
     adopted = store.adopt_baseline(before=before.date() if before else None) if mark_announced else 0
     if as_json:
-        _json({"store": str(app.config.store.path), "papers": store.counts()["papers"], "adopted": adopted,
-               "warnings": [p.as_dict() for p in report.problems]})
+        _json(
+            {
+                "store": str(app.config.store.path),
+                "papers": store.counts()["papers"],
+                "adopted": adopted,
+                "warnings": [p.as_dict() for p in report.problems],
+            }
+        )
     else:
         _echo_problems(report.problems)
         click.echo(f"store ready at {app.config.store.path} ({store.counts()['papers']} papers)")
         if mark_announced:
-            click.echo(f"{adopted} accepted venue event(s) adopted as already announced; they will not be posted")
+            click.echo(
+                f"{adopted} accepted venue event(s) adopted as already announced; they will not be posted"
+            )
         else:
-            click.echo(f"{len(report.new)} accepted venue event(s) are due to be announced; run "
-                       "'paperbot init --mark-announced' instead to adopt them as already announced")
+            click.echo(
+                f"{len(report.new)} accepted venue event(s) are due to be announced; run "
+                "'paperbot init --mark-announced' instead to adopt them as already announced"
+            )
     return 1 if report.failed else 0
 
 

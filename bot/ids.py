@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-_ARXIV_NEW = re.compile(r"(?<![\d.])(\d{4}\.\d{4,5})(?:v\d+)?(?![\d])")
+_ARXIV_NEW = re.compile(r"(?<!\d)(?<!\d\.)(\d{4}\.\d{4,5})(?:v\d+)?(?![\d])")
 _ARXIV_OLD = re.compile(r"\b([a-z][a-z.\-]+(?:\.[A-Z]{2})?/\d{7})(?:v\d+)?\b")
 _ARXIV_CORR = re.compile(r"abs-(\d{4})-(\d{4,5})")
 _DOI = re.compile(r"(10\.\d{4,9}/\S+)")
@@ -29,7 +29,9 @@ def arxiv_id(value: str) -> str:
     m = _ARXIV_CORR.search(text)
     if m:
         return f"{m.group(1)}.{m.group(2)}"
-    raise ValueError(f"not an arXiv id: {value!r} (expected e.g. 2405.01234 or https://arxiv.org/abs/2405.01234)")
+    raise ValueError(
+        f"not an arXiv id: {value!r} (expected e.g. 2405.01234 or https://arxiv.org/abs/2405.01234)"
+    )
 
 
 def doi(value: str) -> str:

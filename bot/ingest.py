@@ -44,7 +44,7 @@ class CheckReport:
         }
 
     def summary(self) -> str:
-        """"26 newly accepted papers: 26 at NeurIPS 2024, incl. 3 workshop papers"."""
+        """ "26 newly accepted papers: 26 at NeurIPS 2024, incl. 3 workshop papers"."""
         n = len(self.new)
         head = f"{n} newly accepted paper{'s' if n != 1 else ''}"
         if not n:
@@ -60,8 +60,14 @@ class CheckReport:
         return f"{head}: " + "; ".join(parts)
 
 
-def check(sources: list[Source], roster: Roster, store: Store, *, since: datetime | None = None,
-          problems: list[Problem] | None = None) -> CheckReport:
+def check(
+    sources: list[Source],
+    roster: Roster,
+    store: Store,
+    *,
+    since: datetime | None = None,
+    problems: list[Problem] | None = None,
+) -> CheckReport:
     """Ingest every source into the store and report what became new."""
     report = CheckReport(problems=list(problems or []))
     for source in sources:
@@ -77,17 +83,29 @@ def check(sources: list[Source], roster: Roster, store: Store, *, since: datetim
             )
             report.problems.extend(author_problems)
             if not any(a.is_member for a in authors):
-                report.problems.append(Problem(source.name, record.label, "authors",
-                    "no author matches a member of the roster; check the spelling or add the member "
-                    "(or an alias) to the roster. The paper is skipped."))
+                report.problems.append(
+                    Problem(
+                        source.name,
+                        record.label,
+                        "authors",
+                        "no author matches a member of the roster; check the spelling or add the member "
+                        "(or an alias) to the roster. The paper is skipped.",
+                    )
+                )
                 report.failed = True
                 continue
             stored = store.upsert(replace(record.paper, authors=tuple(authors)), source=source.name)
             if stored.conflict:
                 report.problems.append(Problem(source.name, record.label, "", stored.conflict))
             if stored.paper_id in first_label:
-                report.problems.append(Problem(source.name, record.label, "",
-                    f"same paper as {first_label[stored.paper_id]}; the two records were merged"))
+                report.problems.append(
+                    Problem(
+                        source.name,
+                        record.label,
+                        "",
+                        f"same paper as {first_label[stored.paper_id]}; the two records were merged",
+                    )
+                )
             first_label.setdefault(stored.paper_id, record.label)
             if stored.created:
                 report.created.add(stored.paper_id)
@@ -100,6 +118,9 @@ def check(sources: list[Source], roster: Roster, store: Store, *, since: datetim
             report.removed += store.retract_missing(source.name, present)
         if not result.ok or result.problems:
             report.failed = True
-        store.record_source_run(source.name, ok=result.ok,
-                                error=None if result.ok else "; ".join(p.message for p in result.problems))
+        store.record_source_run(
+            source.name,
+            ok=result.ok,
+            error=None if result.ok else "; ".join(p.message for p in result.problems),
+        )
     return report

@@ -19,8 +19,31 @@ from .errors import ConfigError
 from .models import Author, Problem
 from .text import fold, fold_variants, slugify
 
-_PARTICLES = {"van", "von", "der", "den", "de", "del", "della", "di", "da", "du", "le", "la", "dos", "das",
-              "ten", "ter", "zu", "af", "al", "bin", "ibn", "st", "st."}
+_PARTICLES = {
+    "van",
+    "von",
+    "der",
+    "den",
+    "de",
+    "del",
+    "della",
+    "di",
+    "da",
+    "du",
+    "le",
+    "la",
+    "dos",
+    "das",
+    "ten",
+    "ter",
+    "zu",
+    "af",
+    "al",
+    "bin",
+    "ibn",
+    "st",
+    "st.",
+}
 _SUFFIXES = {"jr", "jr.", "sr", "sr.", "ii", "iii", "iv"}
 _DBLP_NUMBER = re.compile(r"\s+\d{4}$")
 _SPLIT = re.compile(r"[\s.\-‐‑]+")
@@ -190,15 +213,21 @@ class Roster:
                 continue
             if result.ambiguous:
                 who = ", ".join(f"{m.name} ({m.id})" for m in result.ambiguous)
-                problems.append(Problem(source, record, "authors",
-                    f"author {name!r} could be any of {who}; not matched. Write the full name in the "
-                    "paper list or add it as an alias of the right member in the roster."))
+                problems.append(
+                    Problem(
+                        source,
+                        record,
+                        "authors",
+                        f"author {name!r} could be any of {who}; not matched. Write the full name in the "
+                        "paper list or add it as an alias of the right member in the roster.",
+                    )
+                )
             authors.append(Author(name))
         return authors, problems
 
 
 def _given_compatible(a: _Name, b: _Name, transliterate: bool) -> bool:
-    """"J." fits "Jane"; "Jane A." fits "Jane"; "Jon" never fits "Jane"."""
+    """ "J." fits "Jane"; "Jane A." fits "Jane"; "Jon" never fits "Jane"."""
     if not a.given or not b.given:
         return False
     if a.first_is_initial or b.first_is_initial:
@@ -208,8 +237,9 @@ def _given_compatible(a: _Name, b: _Name, transliterate: bool) -> bool:
     return bool(left & right)
 
 
-def load_roster(path: Path, *, match_initials: bool = True, transliterate: bool = True
-                ) -> tuple[Roster, list[Problem]]:
+def load_roster(
+    path: Path, *, match_initials: bool = True, transliterate: bool = True
+) -> tuple[Roster, list[Problem]]:
     """Read the roster YAML. A bad member is reported and skipped; a bad file is a ConfigError."""
     import yaml
 
@@ -234,15 +264,39 @@ def load_roster(path: Path, *, match_initials: bool = True, transliterate: bool 
             for err in exc.errors():
                 key = ".".join(str(p) for p in err["loc"]) or "(entry)"
                 msg = "unknown key" if err["type"] == "extra_forbidden" else err["msg"]
-                problems.append(Problem(str(path), label, key, f"{msg.removeprefix('Value error, ')}; "
-                                        "this member is skipped until fixed"))
+                problems.append(
+                    Problem(
+                        str(path),
+                        label,
+                        key,
+                        f"{msg.removeprefix('Value error, ')}; this member is skipped until fixed",
+                    )
+                )
             continue
         member_id = rec.id or slugify(rec.name)
         if member_id in seen:
-            problems.append(Problem(str(path), label, "id", f"id {member_id!r} is used twice; give one "
-                                    "member an explicit distinct 'id'. This member is skipped."))
+            problems.append(
+                Problem(
+                    str(path),
+                    label,
+                    "id",
+                    f"id {member_id!r} is used twice; give one "
+                    "member an explicit distinct 'id'. This member is skipped.",
+                )
+            )
             continue
         seen.add(member_id)
-        members.append(Member(member_id, rec.name.strip(), tuple(rec.aliases), rec.former, rec.openreview,
-                              rec.dblp, rec.orcid, rec.arxiv_query, rec.mastodon))
+        members.append(
+            Member(
+                member_id,
+                rec.name.strip(),
+                tuple(rec.aliases),
+                rec.former,
+                rec.openreview,
+                rec.dblp,
+                rec.orcid,
+                rec.arxiv_query,
+                rec.mastodon,
+            )
+        )
     return Roster(tuple(members), match_initials, transliterate), problems

@@ -20,10 +20,16 @@ def collect(store: Store, channels: list[str], *, path: Path) -> dict[str, Any]:
     for r in rows:
         papers.add(r["paper_id"])
         name = conference_name(r["series"], r["year"])
-        v = venues.setdefault(name, {
-            "events": 0, "by_track": defaultdict(int), "by_status": defaultdict(int), "adopted": 0,
-            "channels": {c: {"announced": 0, "due": 0} for c in all_channels},
-        })
+        v = venues.setdefault(
+            name,
+            {
+                "events": 0,
+                "by_track": defaultdict(int),
+                "by_status": defaultdict(int),
+                "adopted": 0,
+                "channels": {c: {"announced": 0, "due": 0} for c in all_channels},
+            },
+        )
         v["events"] += 1
         v["by_track"][r["track"]] += 1
         v["by_status"][r["status"]] += 1
@@ -49,7 +55,9 @@ def render(data: dict[str, Any]) -> str:
         lines.append("no papers yet: run 'paperbot check'")
         return "\n".join(lines)
     channels = data["channels"]
-    head = f"{'venue':<24} {'events':>6} {'adopted':>7}" + "".join(f" {c + ' sent/due':>18}" for c in channels)
+    head = f"{'venue':<24} {'events':>6} {'adopted':>7}" + "".join(
+        f" {c + ' sent/due':>18}" for c in channels
+    )
     lines += [head, "-" * len(head)]
     for name, v in data["venues"].items():
         line = f"{name:<24} {v['events']:>6} {v['adopted']:>7}"

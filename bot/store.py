@@ -146,9 +146,14 @@ def new_paper_id(paper: Paper) -> str:
 
 def content_hash(paper: Paper) -> str:
     payload = {
-        "title": paper.title, "abstract": paper.abstract, "authors": [asdict(a) for a in paper.authors],
-        "arxiv": paper.arxiv_id, "doi": paper.doi, "openreview": paper.openreview_id,
-        "links": asdict(paper.links), "published_on": str(paper.published_on),
+        "title": paper.title,
+        "abstract": paper.abstract,
+        "authors": [asdict(a) for a in paper.authors],
+        "arxiv": paper.arxiv_id,
+        "doi": paper.doi,
+        "openreview": paper.openreview_id,
+        "links": asdict(paper.links),
+        "published_on": str(paper.published_on),
     }
     return hashlib.sha256(json.dumps(payload, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
@@ -290,7 +295,8 @@ class Store:
                 if new_hash != old_hash:
                     result.updated = True
                     db.execute(
-                        "UPDATE papers SET title=?, title_raw=?, abstract=?, abstract_raw=?, authors=?, arxiv_id=?,"
+                        "UPDATE papers SET title=?, title_raw=?, abstract=?, abstract_raw=?, authors=?,"
+                        " arxiv_id=?,"
                         " doi=?, openreview_id=?, links=?, published_on=?, content_hash=?, updated_at=?"
                         " WHERE id=?",
                         (*self._paper_row(merged), new_hash, now, pid),
@@ -314,21 +320,49 @@ class Store:
         if row is None:
             self.db.execute(
                 "INSERT INTO venue_events VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                (pid, event.key, event.series, event.year, event.track, event.workshop, event.workshop_name,
-                 event.presentation, event.status, accepted_on, source, now, now if accepted else None, None, now),
+                (
+                    pid,
+                    event.key,
+                    event.series,
+                    event.year,
+                    event.track,
+                    event.workshop,
+                    event.workshop_name,
+                    event.presentation,
+                    event.status,
+                    accepted_on,
+                    source,
+                    now,
+                    now if accepted else None,
+                    None,
+                    now,
+                ),
             )
             return accepted
         newly = accepted and row["accepted_seen_at"] is None
         changed = (row["status"], row["workshop_name"], row["presentation"], row["accepted_on"]) != (
-            event.status, event.workshop_name or row["workshop_name"], event.presentation or row["presentation"],
-            accepted_on or row["accepted_on"])
+            event.status,
+            event.workshop_name or row["workshop_name"],
+            event.presentation or row["presentation"],
+            accepted_on or row["accepted_on"],
+        )
         if changed or newly:
             self.db.execute(
                 "UPDATE venue_events SET status=?, workshop_name=COALESCE(?, workshop_name),"
                 " presentation=COALESCE(?, presentation), accepted_on=COALESCE(?, accepted_on), source=?,"
-                " accepted_seen_at=COALESCE(accepted_seen_at, ?), updated_at=? WHERE paper_id=? AND venue_key=?",
-                (event.status, event.workshop_name, event.presentation, accepted_on, source,
-                 now if accepted else None, now, pid, event.key),
+                " accepted_seen_at=COALESCE(accepted_seen_at, ?), updated_at=?"
+                " WHERE paper_id=? AND venue_key=?",
+                (
+                    event.status,
+                    event.workshop_name,
+                    event.presentation,
+                    accepted_on,
+                    source,
+                    now if accepted else None,
+                    now,
+                    pid,
+                    event.key,
+                ),
             )
         return newly
 
@@ -340,7 +374,8 @@ class Store:
         """
         with self.transaction() as db:
             rows = db.execute(
-                "SELECT e.paper_id, e.venue_key FROM venue_events e WHERE e.source = ? AND e.status != 'removed'"
+                "SELECT e.paper_id, e.venue_key FROM venue_events e"
+                " WHERE e.source = ? AND e.status != 'removed'"
                 " AND NOT EXISTS (SELECT 1 FROM announcements a WHERE a.paper_id = e.paper_id"
                 " AND a.venue_key = e.venue_key)",
                 (source,),
@@ -356,9 +391,15 @@ class Store:
     @staticmethod
     def _paper_row(p: Paper) -> tuple[object, ...]:
         return (
-            p.title, p.title_raw, p.abstract, p.abstract_raw,
+            p.title,
+            p.title_raw,
+            p.abstract,
+            p.abstract_raw,
             json.dumps([[a.name, a.member_id, a.former] for a in p.authors], ensure_ascii=False),
-            p.arxiv_id, p.doi, p.openreview_id, json.dumps(asdict(p.links), ensure_ascii=False),
+            p.arxiv_id,
+            p.doi,
+            p.openreview_id,
+            json.dumps(asdict(p.links), ensure_ascii=False),
             p.published_on.isoformat() if p.published_on else None,
         )
 
@@ -370,8 +411,12 @@ class Store:
         row = self.db.execute("SELECT * FROM papers WHERE id = ?", (pid,)).fetchone()
         if row is None:
             return None
-        events = tuple(_event_from_row(r) for r in self.db.execute(
-            "SELECT * FROM venue_events WHERE paper_id = ? ORDER BY first_seen_at, venue_key", (pid,)))
+        events = tuple(
+            _event_from_row(r)
+            for r in self.db.execute(
+                "SELECT * FROM venue_events WHERE paper_id = ? ORDER BY first_seen_at, venue_key", (pid,)
+            )
+        )
         return _paper_from_row(row, events)
 
     # --- announcements ------------------------------------------------------------------
@@ -394,15 +439,24 @@ class Store:
         ).fetchall()
         return [
             Announcement(
-                _paper_from_row(r, ()), _event_from_row(r),
+                _paper_from_row(r, ()),
+                _event_from_row(r),
                 datetime.fromisoformat(r["e_first_seen"]),
                 datetime.fromisoformat(r["accepted_seen_at"]) if r["accepted_seen_at"] else None,
             )
             for r in rows
         ]
 
-    def mark_announced(self, paper_id: str, venue_key: str, channel: str, *, remote_id: str | None = None,
-                       remote_url: str | None = None, db: sqlite3.Connection | None = None) -> None:
+    def mark_announced(
+        self,
+        paper_id: str,
+        venue_key: str,
+        channel: str,
+        *,
+        remote_id: str | None = None,
+        remote_url: str | None = None,
+        db: sqlite3.Connection | None = None,
+    ) -> None:
         """Record that a pair went out on a channel (inside the caller's transaction if given)."""
         conn = db or self.db
         sql = "INSERT OR IGNORE INTO announcements VALUES (?,?,?,?,?,?)"
@@ -477,9 +531,9 @@ class Store:
 
 def _merge(stored: Paper, new: Paper) -> Paper:
     """New non-empty values win; empty ones keep what is stored."""
-    links = Links(**{
-        k: getattr(new.links, k) or getattr(stored.links, k) for k in Links.__dataclass_fields__
-    })
+    links = Links(
+        **{k: getattr(new.links, k) or getattr(stored.links, k) for k in Links.__dataclass_fields__}
+    )
     return Paper(
         title=new.title or stored.title,
         authors=new.authors or stored.authors,

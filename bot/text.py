@@ -22,7 +22,10 @@ _DOLLAR = re.compile(r"(?<!\\)\$")
 # Macros pylatexenc mishandles (drops or crashes on): rewrite them first.
 _HREF = re.compile(r"\\href\{([^{}]*)\}\{([^{}]*)\}")
 _URL = re.compile(r"\\(?:url|texttt|path)\{([^{}]*)\}")
-_FORMAT_MACRO = re.compile(r"\\(?:emph|textbf|textit|textsc|textrm|textsf|mathrm|mathbf|text)\{([^{}]*)\}")
+_FORMAT_MACRO = re.compile(
+    r"\\(?:emph|textbf|textit|textsc|textrm|textsf|texttt|mathrm|mathbf|text)\{([^{}]*)\}"
+)
+_MARKUP = re.compile(r"\\[A-Za-z]+|[{}$]")
 _SPACES = re.compile(r"\s+")
 _SPACE_BEFORE_PUNCT = re.compile(r"\s+([.,;:!?)])")
 
@@ -62,7 +65,7 @@ def latex_to_unicode(text: str) -> str:
     except Exception:  # pylatexenc raises assorted errors on malformed input
         out = ""
     out = out.replace("\xa0", " ").replace("<cit.>", "").replace("<ref>", "?")
-    if len(out.strip()) < 0.5 * len(text.strip()):
+    if len(out.strip()) < 0.5 * len(_MARKUP.sub("", text).strip()):
         out = _FORMAT_MACRO.sub(r"\1", text)
     return out
 

@@ -20,10 +20,44 @@ PRESENTATIONS = ("oral", "spotlight", "poster")
 _SERIES = {
     s.casefold(): s
     for s in (
-        "NeurIPS AAAI ACL AISTATS CHI CoLLM COLM CoRL CVPR ECAI ECCV EMNLP ICASSP ICCV ICLR ICML "
-        "IJCAI INTERSPEECH JMLR KDD LREC MICCAI NAACL RecSys SIGIR TMLR TPAMI UAI WACV WWW "
-        "ECML-PKDD EACL COLING MLSys ICRA IROS RSS"
-    ).split()
+        "NeurIPS",
+        "AAAI",
+        "ACL",
+        "AISTATS",
+        "CHI",
+        "CoLLM",
+        "COLM",
+        "CoRL",
+        "CVPR",
+        "ECAI",
+        "ECCV",
+        "EMNLP",
+        "ICASSP",
+        "ICCV",
+        "ICLR",
+        "ICML",
+        "IJCAI",
+        "INTERSPEECH",
+        "JMLR",
+        "KDD",
+        "LREC",
+        "MICCAI",
+        "NAACL",
+        "RecSys",
+        "SIGIR",
+        "TMLR",
+        "TPAMI",
+        "UAI",
+        "WACV",
+        "WWW",
+        "ECML-PKDD",
+        "EACL",
+        "COLING",
+        "MLSys",
+        "ICRA",
+        "IROS",
+        "RSS",
+    )
 }
 _SERIES["nips"] = "NeurIPS"
 _SERIES["ecml pkdd"] = "ECML-PKDD"

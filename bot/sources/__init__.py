@@ -58,8 +58,24 @@ def build_source(config: Any) -> Source:
 __all__ = ["FileSourceConfig", "FetchResult", "Record", "Source", "build_source", "record_to_paper"]
 
 KNOWN_FIELDS = (
-    "title", "authors", "venue", "track", "workshop", "workshop_name", "presentation", "status",
-    "year", "abstract", "arxiv", "doi", "openreview", "code", "url", "pdf", "project", "accepted_on",
+    "title",
+    "authors",
+    "venue",
+    "track",
+    "workshop",
+    "workshop_name",
+    "presentation",
+    "status",
+    "year",
+    "abstract",
+    "arxiv",
+    "doi",
+    "openreview",
+    "code",
+    "url",
+    "pdf",
+    "project",
+    "accepted_on",
     "published_on",
 )
 
@@ -111,7 +127,9 @@ def record_to_paper(data: dict[str, Any], *, source: str, label: str) -> tuple[P
         else:
             year = parsed.year or _int(data.get("year")) or (accepted_on.year if accepted_on else None)
             track = (_text(data.get("track")) or parsed.track).strip().lower()
-            presentation = (_text(data.get("presentation")) or parsed.presentation or "").strip().lower() or None
+            presentation = (
+                _text(data.get("presentation")) or parsed.presentation or ""
+            ).strip().lower() or None
             workshop = _text(data.get("workshop")) or parsed.workshop
             workshop_name = _text(data.get("workshop_name"))
             if parsed.status and not data.get("status"):
@@ -121,12 +139,16 @@ def record_to_paper(data: dict[str, Any], *, source: str, label: str) -> tuple[P
             if track not in TRACKS:
                 bad("track", f"unknown track {track!r}; use one of {', '.join(TRACKS)}")
             if presentation and presentation not in PRESENTATIONS:
-                bad("presentation", f"unknown presentation {presentation!r}; use one of {', '.join(PRESENTATIONS)}")
+                bad(
+                    "presentation",
+                    f"unknown presentation {presentation!r}; use one of {', '.join(PRESENTATIONS)}",
+                )
             if track == "workshop" and workshop and len(workshop) > 40 and not workshop_name:
                 workshop_name, workshop = workshop, _acronym(workshop)
             if year is not None:
-                event = VenueEvent(parsed.series, year, track, workshop, workshop_name, presentation, status,
-                                   accepted_on)
+                event = VenueEvent(
+                    parsed.series, year, track, workshop, workshop_name, presentation, status, accepted_on
+                )
 
     arxiv = _id(data.get("arxiv"), "arxiv", ids.arxiv_id, bad)
     doi = _id(data.get("doi"), "doi", ids.doi, bad)
@@ -169,7 +191,9 @@ def record_to_paper(data: dict[str, Any], *, source: str, label: str) -> tuple[P
 
 
 def _acronym(name: str) -> str:
-    words = [w for w in name.replace("-", " ").split() if w[:1].isupper() and w.lower() not in {"workshop", "on"}]
+    words = [
+        w for w in name.replace("-", " ").split() if w[:1].isupper() and w.lower() not in {"workshop", "on"}
+    ]
     return "".join(w[0] for w in words)[:12] or name[:12]
 
 

@@ -13,6 +13,7 @@ import io
 import logging
 import re
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from ..config import FileSourceConfig
@@ -35,18 +36,29 @@ class FileSource:
 
     def fetch(self, since: datetime | None = None) -> FetchResult:
         if self.format is None:
-            return _failed(self.name, f"cannot tell the format of {self.path.name}; use a .yaml, .csv or .bib "
-                           "file or set format = \"yaml\" | \"csv\" | \"bibtex\" in [[sources]]")
+            return _failed(
+                _display(self.path),
+                f"cannot tell the format of {self.path.name}; use a .yaml, .csv or .bib "
+                'file or set format = "yaml" | "csv" | "bibtex" in [[sources]]',
+            )
         try:
             text = self.path.read_text(encoding="utf-8-sig")
         except FileNotFoundError:
-            return _failed(self.name, f"file not found: {self.path}")
+            return _failed(_display(self.path), "file not found")
         except (OSError, UnicodeDecodeError) as exc:
-            return _failed(self.name, f"cannot read {self.path}: {exc}")
+            return _failed(_display(self.path), f"cannot read the file: {exc}")
         reader = {"yaml": _read_yaml, "csv": _read_csv, "bibtex": _read_bibtex}[self.format]
-        result = reader(text, self.name)
+        result = reader(text, _display(self.path))
         result.snapshot = result.ok
         return result
+
+
+def _display(path: Path) -> str:
+    """The file as the user would name it: relative to the working folder when inside it."""
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
 
 
 def _failed(source: str, message: str) -> FetchResult:
@@ -71,6 +83,7 @@ def _collect(records: list[tuple[dict[str, Any], str]], source: str, result: Fet
 
 
 # --- YAML -------------------------------------------------------------------------------
+
 
 def _yaml_loader() -> type:
     """A safe loader that keeps dates as text, so one bad date cannot fail the whole file."""
@@ -104,7 +117,9 @@ def _read_yaml(text: str, source: str) -> FetchResult:
         line = node.start_mark.line + 1
         label = _label(index, line, item.get("title") if isinstance(item, dict) else None)
         if not isinstance(item, dict):
-            result.problems.append(Problem(source, label, "", "expected a mapping of fields (title:, authors:, …)"))
+            result.problems.append(
+                Problem(source, label, "", "expected a mapping of fields (title:, authors:, …)")
+            )
             continue
         records.append(({str(k): v for k, v in item.items()}, label))
     return _collect(records, source, result)
@@ -112,15 +127,21 @@ def _read_yaml(text: str, source: str) -> FetchResult:
 
 # --- CSV --------------------------------------------------------------------------------
 
+
 def _read_csv(text: str, source: str) -> FetchResult:
     reader = csv.DictReader(io.StringIO(text))
     header = [h.strip().lower() for h in (reader.fieldnames or [])]
     if not header:
-        return _failed(source, "empty CSV file; the first row must name the columns (title, authors, venue, …)")
+        return _failed(
+            source, "empty CSV file; the first row must name the columns (title, authors, venue, …)"
+        )
     unknown = [h for h in header if h and h not in KNOWN_FIELDS]
     if unknown:
-        return _failed(source, f"unknown column(s) {', '.join(map(repr, unknown))} in the header row; "
-                       f"known columns: {', '.join(KNOWN_FIELDS)}")
+        return _failed(
+            source,
+            f"unknown column(s) {', '.join(map(repr, unknown))} in the header row; "
+            f"known columns: {', '.join(KNOWN_FIELDS)}",
+        )
     reader.fieldnames = header
     result = FetchResult()
     records = []
@@ -131,8 +152,14 @@ def _read_csv(text: str, source: str) -> FetchResult:
             if not data:
                 continue
             if None in row:
-                result.problems.append(Problem(source, _label(line, None, data.get("title"), "row at line "),
-                                               "", "more cells than header columns; check for unquoted commas"))
+                result.problems.append(
+                    Problem(
+                        source,
+                        _label(line, None, data.get("title"), "row at line "),
+                        "",
+                        "more cells than header columns; check for unquoted commas",
+                    )
+                )
                 continue
             records.append((data, _label(line, None, data.get("title"), "row at line ")))
     except csv.Error as exc:
@@ -162,8 +189,11 @@ def _read_bibtex(text: str, source: str) -> FetchResult:
         line = (block.start_line or 0) + 1
         key = re.match(r"@\w+\s*\{\s*([^,\s]+)", block.raw or "")
         label = f"entry {key.group(1)!r} (line {line})" if key else f"entry at line {line}"
-        reason = "this key is used twice" if type(block).__name__ == "DuplicateBlockKeyBlock" else (
-            "broken entry (unbalanced braces or a missing comma?)")
+        reason = (
+            "this key is used twice"
+            if type(block).__name__ == "DuplicateBlockKeyBlock"
+            else ("broken entry (unbalanced braces or a missing comma?)")
+        )
         result.problems.append(Problem(source, label, "", f"{reason}; the entry is skipped"))
     records = []
     for entry in library.entries:
@@ -215,7 +245,9 @@ def _bib_venue(container: str, abbr: str, year: Any) -> tuple[str | None, str | 
     paren = _PAREN.search(container)
     inner = paren.group(1) if paren else ""
     if "@" in inner:  # "(FITML @ NeurIPS 2024)"
-        return inner if re.search(r"\d{4}", inner) else f"{inner} {year_text}", container[: paren.start()].strip()
+        return inner if re.search(r"\d{4}", inner) else f"{inner} {year_text}", container[
+            : paren.start()
+        ].strip()
     series = abbr or long_name_series(container) or (inner if inner and len(inner) < 20 else "")
     if not series:
         if not container:
@@ -227,4 +259,3 @@ def _bib_venue(container: str, abbr: str, year: Any) -> tuple[str | None, str | 
         name = container[: paren.start()].strip() if paren else container
         return venue, name
     return venue, None
-

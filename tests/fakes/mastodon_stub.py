@@ -95,8 +95,7 @@ class MastodonStub:
         self._server.daemon_threads = True
         self._stopping.clear()
         self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,),
-                                        name="MastodonStub",
-                                        daemon=True)
+                                        name="MastodonStub", daemon=True)
         self._thread.start()
         return self
 
@@ -175,8 +174,6 @@ class MastodonStub:
     def create_status(self, account: dict, params: dict, key: str | None
                       ) -> tuple[int, dict, dict]:
         """`POST /api/v1/statuses` rules in the server's order; returns (status, body, headers)."""
-        from bot.length import mastodon_length  # written concurrently; imported when needed
-
         now = self.clock()
         with self._lock:
             headers = self.ratelimit_headers(account["id"], now)
@@ -195,6 +192,8 @@ class MastodonStub:
             if visibility not in VISIBILITIES:
                 return 422, {"error": "Validation failed: Visibility is not included in the list"
                              }, headers
+            from bot.length import mastodon_length  # imported late: only this rule needs it
+
             if mastodon_length(text, spoiler, url_length=self.url_length) > self.max_characters:
                 return 422, {"error": "Validation failed: Text character limit of "
                              f"{self.max_characters} exceeded"}, headers
@@ -275,7 +274,7 @@ class MastodonStub:
 class _Handler(BaseHTTPRequestHandler):
     stub: MastodonStub  # set on the per-server subclass
 
-    def log_message(self, format, *args):  # noqa: A002 - quiet
+    def log_message(self, format, *args):  # keep stderr quiet
         pass
 
     def date_time_string(self, timestamp=None):

@@ -323,8 +323,7 @@ class FakeSendGrid:
         self._server.daemon_threads = True
         self._stopping.clear()
         self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,),
-                                        name="FakeSendGrid",
-                                        daemon=True)
+                                        name="FakeSendGrid", daemon=True)
         self._thread.start()
         return self
 
@@ -408,7 +407,7 @@ class _Handler(BaseHTTPRequestHandler):
     server_version = "nginx"
     sys_version = ""
 
-    def log_message(self, format, *args):  # noqa: A002 - keep stderr quiet (benchmarks)
+    def log_message(self, format, *args):  # keep stderr quiet (benchmarks)
         pass
 
     def do_GET(self):

@@ -1,0 +1,575 @@
+"""Count a status's length exactly as a Mastodon 4.5 server does, and say where not to cut.
+
+The server rejects a status (422) when ``StatusLengthValidator`` finds
+``grapheme_count(spoiler_text + countable_text(text)) > max_characters``. ``countable_text``
+runs Mastodon's ``Extractor`` (twitter-text 3.1.0 with Mastodon's regex overrides) and
+replaces each URL *with a scheme* by ``'x' * 23`` and each mention ``@user@domain`` by
+``@user``. Any counter that approximates this ("a URL costs 23") is wrong in both
+directions, so this module ports the upstream expressions one to one. Sources:
+
+* mastodon/mastodon ``app/validators/status_length_validator.rb`` (the rewrite, the
+  ``each_grapheme_cluster`` count, ``remove_overlapping_entities``);
+* mastodon/mastodon ``app/lib/extractor.rb`` (mentions, ``MAX_DOMAIN_LENGTH = 253``);
+* mastodon/mastodon ``config/initializers/twitter_regex.rb`` (schemes, path, query);
+* mastodon/mastodon ``app/models/account.rb`` (``MENTION_RE``, ``USERNAME_RE``);
+* mastodon/mastodon ``app/models/status.rb`` (``prepare_contents``: text and CW are
+  ``strip``-ped before validation);
+* twitter/twitter-text ``rb/lib/twitter-text/regex.rb`` and ``extractor.rb``
+  (preceding chars, domains, TLD lists of 3.1.0, ``is_valid_domain``:
+  ``IDN::Idna.toASCII`` must succeed and the URL must be <= 4096 code points, which is
+  how mastodon/mastodon#17908 stops very long URLs from counting as 23).
+
+Where an upstream detail could not be pinned down, the code counts more, never less,
+and says so in a comment: an over-long status costs a 422, a slightly short one nothing.
+"""
+
+from __future__ import annotations
+
+import re
+import stringprep
+from bisect import bisect_left, bisect_right
+from encodings import idna as _idna
+from functools import lru_cache
+
+import regex
+
+__all__ = [
+    "URL_LENGTH",
+    "find_mentions",
+    "find_urls",
+    "grapheme_boundaries",
+    "mastodon_length",
+    "protected_spans",
+]
+
+URL_LENGTH = 23  # StatusLengthValidator::URL_PLACEHOLDER_CHARS (characters_reserved_per_url)
+
+_MAX_URL_LENGTH = 4096  # Twitter::TwitterText::Extractor::MAX_URL_LENGTH
+_MAX_TCO_SLUG_LENGTH = 40  # Twitter::TwitterText::Extractor::MAX_TCO_SLUG_LENGTH
+_MAX_DOMAIN_LENGTH = 253  # Extractor::MAX_DOMAIN_LENGTH (mentions)
+_URL_PROTOCOL_LENGTH = len("https://")
+
+# --------------------------------------------------------------------------------------
+# Top-level domains: twitter-text 3.1.0 (conformance/tld_lib.yml), in file order, which
+# is also the order of the regex alternation. A URL under any other TLD is plain text on
+# the server (e.g. http://localhost, http://127.0.0.1, http://example.test).
+# --------------------------------------------------------------------------------------
+_COUNTRY_TLDS = """
+한국 香港 澳門 新加坡 台灣 台湾 中國 中国 გე ລາວ ไทย ලංකා ഭാരതം ಭಾರತ భారత్ சிங்கப்பூர் இலங்கை
+இந்தியா ଭାରତ ભારત ਭਾਰਤ ভাৰত ভারত বাংলা भारोत भारतम् भारत ڀارت پاکستان موريتانيا مليسيا مصر
+قطر فلسطين عمان عراق سورية سودان تونس بھارت بارت ایران امارات المغرب السعودية الجزائر البحرين
+الاردن հայ қаз укр срб рф мон мкд ею бел бг ευ ελ zw zm za yt ye ws wf vu vn vi vg ve vc va uz
+uy us um uk ug ua tz tw tv tt tr tp to tn tm tl tk tj th tg tf td tc sz sy sx sv su st ss sr so
+sn sm sl sk sj si sh sg se sd sc sb sa rw ru rs ro re qa py pw pt ps pr pn pm pl pk ph pg pf pe
+pa om nz nu nr np no nl ni ng nf ne nc na mz my mx mw mv mu mt ms mr mq mp mo mn mm ml mk mh mg
+mf me md mc ma ly lv lu lt ls lr lk li lc lb la kz ky kw kr kp kn km ki kh kg ke jp jo jm je it
+is ir iq io in im il ie id hu ht hr hn hm hk gy gw gu gt gs gr gq gp gn gm gl gi gh gg gf ge gd
+gb ga fr fo fm fk fj fi eu et es er eh eg ee ec dz do dm dk dj de cz cy cx cw cv cu cr co cn cm
+cl ck ci ch cg cf cd cc ca bz by bw bv bt bs br bq bo bn bm bl bj bi bh bg bf be bd bb ba az ax
+aw au at as ar aq ao an am al ai ag af ae ad ac
+"""
+
+_GENERIC_TLDS = """
+삼성 닷컴 닷넷 香格里拉 餐厅 食品 飞利浦 電訊盈科 集团 通販 购物 谷歌 诺基亚 联通 网络 网站 网店 网址
+组织机构 移动 珠宝 点看 游戏 淡马锡 机构 書籍 时尚 新闻 政府 政务 招聘 手表 手机 我爱你 慈善 微博 广东
+工行 家電 娱乐 天主教 大拿 大众汽车 在线 嘉里大酒店 嘉里 商标 商店 商城 公益 公司 八卦 健康 信息 佛山
+企业 中文网 中信 世界 ポイント ファッション セール ストア コム グーグル クラウド みんな คอม संगठन
+नेट कॉम همراه موقع موبايلي كوم كاثوليك عرب شبكة بيتك بازار العليان ارامكو اتصالات ابوظبي קום
+сайт рус орг онлайн москва ком католик дети zuerich zone zippo zip zero zara zappos yun youtube
+you yokohama yoga yodobashi yandex yamaxun yahoo yachts xyz xxx xperia xin xihuan xfinity xerox
+xbox wtf wtc wow world works work woodside wolterskluwer wme winners wine windows win
+williamhill wiki wien whoswho weir weibo wedding wed website weber webcam weatherchannel weather
+watches watch warman wanggou wang walter walmart wales vuelos voyage voto voting vote volvo
+volkswagen vodka vlaanderen vivo viva vistaprint vista vision visa virgin vip vin villas viking
+vig video viajes vet versicherung vermögensberatung vermögensberater verisign ventures vegas
+vanguard vana vacations ups uol uno university unicom uconnect ubs ubank tvs tushu tunes tui
+tube trv trust travelersinsurance travelers travelchannel travel training trading trade toys
+toyota town tours total toshiba toray top tools tokyo today tmall tkmaxx tjx tjmaxx tirol tires
+tips tiffany tienda tickets tiaa theatre theater thd teva tennis temasek telefonica telecity tel
+technology tech team tdk tci taxi tax tattoo tatar tatamotors target taobao talk taipei tab
+systems symantec sydney swiss swiftcover swatch suzuki surgery surf support supply supplies
+sucks style study studio stream store storage stockholm stcgroup stc statoil statefarm
+statebank starhub star staples stada srt srl spreadbetting spot sport spiegel space soy sony
+song solutions solar sohu software softbank social soccer sncf smile smart sling skype sky skin
+ski site singles sina silk shriram showtime show shouji shopping shop shoes shiksha shia shell
+shaw sharp shangrila sfr sexy sex sew seven ses services sener select seek security secure seat
+search scot scor scjohnson science schwarz schule school scholarships schmidt schaeffler scb
+sca sbs sbi saxo save sas sarl sapo sap sanofi sandvikcoromant sandvik samsung samsclub salon
+sale sakura safety safe saarland ryukyu rwe run ruhr rugby rsvp room rogers rodeo rocks rocher
+rmit rip rio ril rightathome ricoh richardli rich rexroth reviews review restaurant rest
+republican report repair rentals rent ren reliance reit reisen reise rehab redumbrella redstone
+red recipes realty realtor realestate read raid radio racing qvc quest quebec qpon pwc pub
+prudential pru protection property properties promo progressive prof productions prod pro
+prime press praxi pramerica post porn politie poker pohl pnc plus plumbing playstation play
+place pizza pioneer pink ping pin pid pictures pictet pics piaget physio photos photography
+photo phone philips phd pharmacy pfizer pet pccw pay passagens party parts partners pars paris
+panerai panasonic pamperedchef page ovh ott otsuka osaka origins orientexpress organic org
+orange oracle open ooo onyourside online onl ong one omega ollo oldnavy olayangroup olayan
+okinawa office off observer obi nyc ntt nrw nra nowtv nowruz now norton northwesternmutual
+nokia nissay nissan ninja nikon nike nico nhk ngo nfl nexus nextdirect next news newholland new
+neustar network netflix netbank net nec nba navy natura nationwide name nagoya nadex nab
+mutuelle mutual museum mtr mtpc mtn msd movistar movie mov motorcycles moto moscow mortgage
+mormon mopar montblanc monster money monash mom moi moe moda mobily mobile mobi mma mls mlb
+mitsubishi mit mint mini mil microsoft miami metlife merckmsd meo menu men memorial meme
+melbourne meet media med mckinsey mcdonalds mcd mba mattel maserati marshalls marriott markets
+marketing market map mango management man makeup maison maif madrid macys luxury luxe lupin
+lundbeck ltda ltd lplfinancial lpl love lotto lotte london lol loft locus locker loans loan llp
+llc lixil living live lipsy link linde lincoln limo limited lilly like lighting lifestyle
+lifeinsurance life lidl liaison lgbt lexus lego legal lefrak leclerc lease lds lawyer law
+latrobe latino lat lasalle lanxess landrover land lancome lancia lancaster lamer lamborghini
+ladbrokes lacaixa kyoto kuokgroup kred krd kpn kpmg kosher komatsu koeln kiwi kitchen kindle
+kinder kim kia kfh kerryproperties kerrylogistics kerryhotels kddi kaufen juniper juegos jprs
+jpmorgan joy jot joburg jobs jnj jmp jll jlc jio jewelry jetzt jeep jcp jcb java jaguar iwc
+iveco itv itau istanbul ist ismaili iselect irish ipiranga investments intuit international
+intel int insure insurance institute ink ing info infiniti industries inc immobilien immo imdb
+imamat ikano iinet ifm ieee icu ice icbc ibm hyundai hyatt hughes htc hsbc how house hotmail
+hotels hoteles hot hosting host hospital horse honeywell honda homesense homes homegoods
+homedepot holiday holdings hockey hkt hiv hitachi hisamitsu hiphop hgtv hermes here helsinki
+help healthcare health hdfcbank hdfc hbo haus hangout hamburg hair guru guitars guide guge
+gucci guardian group grocery gripe green gratis graphics grainger gov got gop google goog
+goodyear goodhands goo golf goldpoint gold godaddy gmx gmo gmbh gmail globo global gle glass
+glade giving gives gifts gift ggee george genting gent gea gdn gbiz gay garden gap games game
+gallup gallo gallery gal fyi futbol furniture fund fun fujixerox fujitsu ftr frontier
+frontdoor frogans frl fresenius free fox foundation forum forsale forex ford football
+foodnetwork food foo fly flsmidth flowers florist flir flights flickr fitness fit fishing fish
+firmdale firestone fire financial finance final film fido fidelity fiat ferrero ferrari
+feedback fedex fast fashion farmers farm fans fan family faith fairwinds fail fage extraspace
+express exposed expert exchange everbank events eus eurovision etisalat esurance estate esq
+erni ericsson equipment epson epost enterprises engineering engineer energy emerck email
+education edu edeka eco eat earth dvr dvag durban dupont duns dunlop duck dubai dtv drive
+download dot doosan domains doha dog dodge doctor docs dnp diy dish discover discount directory
+direct digital diet diamonds dhl dev design desi dentist dental democrat delta deloitte dell
+delivery degree deals dealer deal dds dclk day datsun dating date data dance dad dabur cyou
+cymru cuisinella csc cruises cruise crs crown cricket creditunion creditcard credit cpa courses
+coupons coupon country corsica coop cool cookingchannel cooking contractors contact consulting
+construction condos comsec computer compare company community commbank comcast com cologne
+college coffee codes coach clubmed club cloud clothing clinique clinic click cleaning claims
+cityeats city citic citi citadel cisco circle cipriani church chrysler chrome christmas chloe
+chintai cheap chat chase charity channel chanel cfd cfa cern ceo center ceb cbs cbre cbn cba
+catholic catering cat casino cash caseih case casa cartier cars careers career care cards
+caravan car capitalone capital capetown canon cancerresearch camp camera cam calvinklein call
+cal cafe cab bzh buzz buy business builders build bugatti budapest brussels brother broker
+broadway bridgestone bradesco box boutique bot boston bostik bosch boots booking book boo bond
+bom bofa boehringer boats bnpparibas bnl bmw bms blue bloomberg blog blockbuster blanco
+blackfriday black biz bio bingo bing bike bid bible bharti bet bestbuy best berlin bentley beer
+beauty beats bcn bcg bbva bbt bbc bayern bauhaus basketball baseball bargains barefoot barclays
+barclaycard barcelona bar bank band bananarepublic banamex baidu baby azure axa aws avianca
+autos auto author auspost audio audible audi auction attorney athleta associates asia asda arte
+art arpa army archi aramco arab aquarelle apple app apartments aol anz anquan android analytics
+amsterdam amica amfam amex americanfamily americanexpress alstom alsace ally allstate allfinanz
+alipay alibaba alfaromeo akdn airtel airforce airbus aigo aig agency agakhan africa afl
+afamilycompany aetna aero aeg adult ads adac actor active aco accountants accountant accenture
+academy abudhabi abogado able abc abbvie abbott abb abarth aarp aaa onion
+"""
+
+
+def _alternation(words: str) -> str:
+    return "|".join(regex.escape(w) for w in words.split())
+
+
+# --------------------------------------------------------------------------------------
+# twitter-text character classes (rb/lib/twitter-text/regex.rb), verbatim.
+# --------------------------------------------------------------------------------------
+_LATIN_ACCENTS = (
+    r"\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u00ff\u0100-\u024f\u0253-\u0254\u0256-\u0257"
+    r"\u0259\u025b\u0263\u0268\u026f\u0272\u0289\u028b\u02bb\u0300-\u036f\u1e00-\u1eff"
+)
+_DIRECTIONAL = r"\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
+_INVALID = r"\ufffe\ufeff\uffff"
+_UNICODE_SPACES = r"\t-\r\x20\x85\xa0\u1680\u180e\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+_CTRL = r"\x00-\x1f\x7f"
+# PUNCTUATION_CHARS minus "-" and "_", which the domain patterns allow in some places.
+# (Ruby's literal keeps its backslashes, so "\" itself is NOT excluded: it is a valid
+# domain character upstream, oddly, and so it is here.)
+_PUNCT_NO_DASH = r"""!"#$%&'()*+,./:;<=>?@\[\]^`{|}~"""
+_NOT_DOMAIN = _DIRECTIONAL + _PUNCT_NO_DASH + _CTRL + _INVALID + _UNICODE_SPACES
+_DOMAIN_CHAR = rf"[^{_NOT_DOMAIN}\-_]"  # DOMAIN_VALID_CHARS
+# "(?:[_-]|DOMAIN_VALID_CHARS)" and "(?:[-]|DOMAIN_VALID_CHARS)" as one class each: the
+# alternatives are single disjoint characters, so this is the same language and the same
+# backtracking, only faster.
+_DOMAIN_CHAR_OR_DASH_US = rf"[^{_NOT_DOMAIN}]"
+_DOMAIN_CHAR_OR_DASH = rf"[^{_NOT_DOMAIN}_]"
+
+_PRECEDING = rf"(?:[^A-Z0-9@＠$#＃{_INVALID}]|[{_DIRECTIONAL}]|^)"  # valid_url_preceding_chars
+_SUBDOMAIN = rf"(?:(?:{_DOMAIN_CHAR}{_DOMAIN_CHAR_OR_DASH_US}*)?{_DOMAIN_CHAR}\.)"
+_DOMAIN_NAME = rf"(?:(?:{_DOMAIN_CHAR}{_DOMAIN_CHAR_OR_DASH}*)?{_DOMAIN_CHAR}\.)"
+_TLD_END = r"(?=[^0-9a-z@+\-]|$)"
+_GTLD = rf"(?:(?:{_alternation(_GENERIC_TLDS)}){_TLD_END})"
+_CCTLD = rf"(?:(?:{_alternation(_COUNTRY_TLDS)}){_TLD_END})"
+_PUNYCODE = r"(?:xn--[0-9a-z]+)"
+_DOMAIN = rf"(?:{_SUBDOMAIN}*{_DOMAIN_NAME}(?:{_GTLD}|{_CCTLD}|{_PUNYCODE}))"
+
+# twitter-text's own path classes. Mastodon's initializer builds its
+# valid_url_path_ending_chars while valid_url_balanced_parens still holds this original
+# definition (it is reassigned on the next line), so the ending alternative keeps it.
+_TT_PATH_CHAR = rf"[a-z\p{{Cyrillic}}0-9!*';:=+,.$/%#\[\]\p{{Pd}}_~&|@{_LATIN_ACCENTS}]"
+_TT_BALANCED = (
+    rf"\((?:{_TT_PATH_CHAR}+|(?:{_TT_PATH_CHAR}*\({_TT_PATH_CHAR}+\){_TT_PATH_CHAR}*))\)"
+)
+
+# Mastodon's config/initializers/twitter_regex.rb.
+_PATH_CHAR = r"[^\p{White_Space}<>()?]"  # valid_general_url_path_chars
+_BALANCED = rf"\((?:{_PATH_CHAR}+|(?:{_PATH_CHAR}*\({_PATH_CHAR}+\){_PATH_CHAR}*))\)"
+_PATH_END = rf"""(?:[^\p{{White_Space}}()?!*"'「」<>;:=,.$%\[\]~&|@]|{_TT_BALANCED})"""
+_PATH = rf"(?:(?:{_PATH_CHAR}*(?:{_BALANCED}{_PATH_CHAR}*)*{_PATH_END})|(?:{_PATH_CHAR}+/))"
+_UCHARS = (
+    r"\u00a0-\ud7ff\uf900-\ufdcf\ufdf0-\uffef\U00010000-\U0001fffd\U00020000-\U0002fffd"
+    r"\U00030000-\U0003fffd\U00040000-\U0004fffd\U00050000-\U0005fffd\U00060000-\U0006fffd"
+    r"\U00070000-\U0007fffd\U00080000-\U0008fffd\U00090000-\U0009fffd\U000a0000-\U000afffd"
+    r"\U000b0000-\U000bfffd\U000c0000-\U000cfffd\U000d0000-\U000dfffd\U000e1000-\U000efffd"
+    r"\ue000-\uf8ff\U000f0000-\U000ffffd\U00100000-\U0010fffd"
+)
+_QUERY_CHAR = rf"[a-z0-9!?*'();:&=+$/%#\[\]\-_.,~|@\^{_UCHARS}]"
+_QUERY_END = rf"[a-z0-9_&=#/\-{_UCHARS}]"
+_SCHEMES = r"(?:https?|dat|dweb|ipfs|ipns|ssb|gopher|gemini)://"
+
+# REGEXEN[:valid_url]. All parts are /i in Ruby; Ruby's ^ and $ are line anchors.
+# Compiled on first use: the TLD alternation takes ~0.1 s to compile.
+_VALID_URL_PATTERN = (
+    rf"(?P<before>{_PRECEDING})"
+    rf"(?P<url>(?P<protocol>{_SCHEMES})?"
+    rf"(?P<domain>{_DOMAIN})"
+    r"(?::(?P<port>[0-9]+))?"
+    rf"(?P<path>/{_PATH}*)?"
+    rf"(?P<query>\?{_QUERY_CHAR}*{_QUERY_END})?)"
+)
+
+
+@lru_cache(maxsize=1)
+def _valid_url() -> regex.Pattern[str]:
+    return regex.compile(_VALID_URL_PATTERN, regex.IGNORECASE | regex.MULTILINE)
+
+
+# No part of a URL match can contain ASCII whitespace or U+0085 (the query admits other
+# Unicode spaces), so a match lies inside one such token, plus the one preceding
+# character it consumes. Only tokens holding "://" can yield a URL with a protocol, and
+# scanning each of them from the character before it gives the same matches as Ruby's
+# scan over the whole text, at a fraction of the cost.
+_URL_TOKEN = re.compile(r"(?<![^\t-\r \x85])[^\t-\r \x85]*?://[^\t-\r \x85]*")
+_VALID_TCO_URL = regex.compile(r"https?://t\.co/([a-z0-9]+)", regex.IGNORECASE)
+
+# [[:word:]] as Onigmo defines it for Unicode strings (Alpha | Mark | Digit |
+# Connector_Punctuation). regex's own \w / [[:word:]] also admits U+200C/U+200D.
+_WORD = r"\p{Alphabetic}\p{M}\p{Nd}\p{Pc}"
+# Account::MENTION_RE: only USERNAME_RE is case-insensitive.
+_MENTION = regex.compile(
+    rf"(?<![=/{_WORD}])@((?i:[a-z0-9_]+(?:[.-]+[a-z0-9_]+)*)(?:@[{_WORD}]+(?:[.-]+[{_WORD}]+)*)?)"
+)
+# twitter-text end_mention_match, applied to the text after a candidate mention.
+_END_MENTION = regex.compile(rf"[@＠]|[{_LATIN_ACCENTS}]|://", regex.IGNORECASE)
+
+# For protected_spans only (these count literally): Tag::HASHTAG_RE, widened to any
+# word run so a shortener never cuts a tag-like run; CustomEmoji::SCAN_RE.
+_HASHTAG = regex.compile(rf"(?<![=/)\w])[#＃][{_WORD}\u00b7\u30fb\u200c]+")
+_SHORTCODE = regex.compile(r"(?<![\p{Alphabetic}\p{Nd}:]):[a-zA-Z0-9_]{2,}:(?![\p{Alphabetic}\p{Nd}:])")
+
+# --------------------------------------------------------------------------------------
+# Grapheme clusters as Ruby 3.4 splits them (Mastodon 4.5 pins Ruby 3.4.x, which
+# implements UAX #29 of Unicode 15.0). regex's \X follows a newer Unicode with rule GB9c
+# (Indic conjuncts: "क्ष" is one cluster there, two in Ruby) and even over-applies it
+# ("a्ष" is one cluster in regex), which would under-count. So the 15.0 rules are applied
+# here directly: a position is *inside* a cluster iff one of the "×" rules below holds
+# there (GB4/GB5 excluded), and the count is len(text) minus those positions. The rules'
+# character classes come from regex's Grapheme_Cluster_Break tables, turned into plain
+# code-point ranges for the stdlib re engine, which scans them an order of magnitude
+# faster. Characters newer than Unicode 15.0 get regex's properties, not Ruby's
+# "unassigned": not fixable without an Age property, and rare in paper announcements.
+# --------------------------------------------------------------------------------------
+_PLANES = ((0x0, 0xD7FF), (0xE000, 0x1FFFF), (0xE0000, 0xE0FFF))  # elsewhere all GCB=Other
+
+
+class _Gcb:
+    """Compiled UAX #29 (15.0) join rules; built on first use (~30 ms)."""
+
+    def __init__(self) -> None:
+        every = "".join(chr(c) for lo, hi in _PLANES for c in range(lo, hi + 1))
+
+        def cls(prop: str) -> str:
+            parts = []
+            for m in regex.finditer(rf"[{prop}]+", every):
+                lo, hi = ord(m.group()[0]), ord(m.group()[-1])
+                parts.append(f"\\U{lo:08x}" if lo == hi else f"\\U{lo:08x}-\\U{hi:08x}")
+            return "".join(parts)
+
+        ctrl = cls(r"\p{GCB=Control}\p{GCB=CR}\p{GCB=LF}")
+        post = cls(r"\p{GCB=Extend}\p{GCB=ZWJ}\p{GCB=SpacingMark}")
+        prepend = cls(r"\p{GCB=Prepend}")
+        extend = cls(r"\p{GCB=Extend}")
+        zwj = cls(r"\p{GCB=ZWJ}")
+        pict = cls(r"\p{ExtPict}")
+        ri = cls(r"\p{GCB=RI}")
+        jamo = cls(r"\p{GCB=L}\p{GCB=V}\p{GCB=T}")
+        # Any of these must be present for two code points to join (CR LF aside).
+        self.joiner = re.compile(f"[{post}{prepend}{ri}{jamo}]")
+        self.gb9 = re.compile(f"(?<=[^{ctrl}])[{post}]")  # GB9, GB9a: x (Extend|ZWJ|SpacingMark)
+        self.gb9b = re.compile(f"(?<=[{prepend}])[^{ctrl}{post}]")  # GB9b: Prepend x
+        self.gb11 = re.compile(f"[{pict}][{extend}]*[{zwj}](?=[{pict}])")  # ExtPict Ext* ZWJ x ExtPict
+        self.ri = re.compile(f"[{ri}]{{2,}}")  # GB12/13: pairs of regional indicators
+        self.jamo = re.compile(f"[{jamo}]")
+        # GB6-8 (Hangul). Precomposed LV/LVT syllables only join with conjoining jamo, so
+        # this runs only when jamo are present.
+        self.hangul = regex.compile(
+            r"(?<=\p{GCB=L})[\p{GCB=L}\p{GCB=V}\p{GCB=LV}\p{GCB=LVT}]"
+            r"|(?<=[\p{GCB=LV}\p{GCB=V}])[\p{GCB=V}\p{GCB=T}]"
+            r"|(?<=[\p{GCB=LVT}\p{GCB=T}])\p{GCB=T}"
+        )
+
+    def joins(self, s: str) -> list[int]:
+        """Offsets (> 0) that do not start a cluster; the rules are disjoint."""
+        out = [m.start() for m in self.gb9.finditer(s)]
+        out += [m.start() for m in self.gb9b.finditer(s)]
+        out += [m.end() for m in self.gb11.finditer(s)]
+        for m in self.ri.finditer(s):
+            out += range(m.start() + 1, m.end(), 2)
+        if self.jamo.search(s):
+            out += [m.start() for m in self.hangul.finditer(s)]
+        i = s.find("\r\n")
+        while i >= 0:  # GB3
+            out.append(i + 1)
+            i = s.find("\r\n", i + 2)
+        return out
+
+    def count_joins(self, s: str) -> int:
+        n = len(self.gb9.findall(s)) + len(self.gb9b.findall(s)) + len(self.gb11.findall(s))
+        n += sum(len(run) // 2 for run in self.ri.findall(s))
+        if self.jamo.search(s):
+            n += len(self.hangul.findall(s))
+        return n + s.count("\r\n")
+
+
+@lru_cache(maxsize=1)
+def _gcb() -> _Gcb:
+    return _Gcb()
+
+
+def _count(s: str) -> int:
+    """Grapheme clusters in ``s``, as Ruby's ``each_grapheme_cluster.size``."""
+    if s.isascii():
+        return len(s) - s.count("\r\n")
+    gcb = _gcb()
+    if not gcb.joiner.search(s):
+        return len(s) - s.count("\r\n")
+    return len(s) - gcb.count_joins(s)
+
+
+def grapheme_boundaries(text: str) -> list[int]:
+    """Offsets where a grapheme cluster starts, plus ``len(text)``.
+
+    Cutting only at these offsets never splits an emoji, a flag or a letter from its
+    accent; the clusters are the ones the server counts.
+    """
+    if text.isascii() or not _gcb().joiner.search(text):
+        if "\r\n" not in text:
+            return list(range(len(text) + 1))
+        return [i for i in range(len(text) + 1) if not (i and text[i - 1 : i + 1] == "\r\n")]
+    inside = set(_gcb().joins(text))
+    return [i for i in range(len(text) + 1) if i not in inside]
+
+
+# --------------------------------------------------------------------------------------
+# IDN::Idna.toASCII (libidn, IDNA2003, flags 0: unassigned code points refused).
+# --------------------------------------------------------------------------------------
+_IDN_DOTS = regex.compile("[.\u3002\uff0e\uff61]")
+
+
+@lru_cache(maxsize=1024)
+def _idna_ascii_length(domain: str) -> int | None:
+    """Length of libidn's ``toASCII(domain)``, or None where libidn raises.
+
+    twitter-text drops a URL whose domain libidn refuses (a label over 63 characters, a
+    prohibited or, in Unicode 3.2, unassigned code point, a bidi violation, ...).
+    """
+    total = 0
+    labels = _IDN_DOTS.split(domain)
+    for label in labels:
+        if label.isascii():
+            if not 0 < len(label) < 64:
+                return None
+            total += len(label)
+            continue
+        try:
+            prepped = _idna.nameprep(label)
+        except UnicodeError:
+            return None
+        if any(stringprep.in_table_a1(c) for c in prepped):
+            return None  # Python's codec allows unassigned code points; libidn does not
+        if prepped.isascii():
+            if not 0 < len(prepped) < 64:
+                return None
+            total += len(prepped)
+            continue
+        if prepped.startswith("xn--"):
+            return None
+        try:
+            encoded = b"xn--" + prepped.encode("punycode")
+        except UnicodeError:
+            return None
+        if len(encoded) >= 64:
+            return None
+        total += len(encoded)
+    return total + len(labels) - 1
+
+
+def _is_valid_domain(url_length: int, domain: str) -> bool:
+    """twitter-text ``is_valid_domain`` for a URL with a protocol."""
+    if domain.isascii():
+        if any(not 0 < len(label) < 64 for label in domain.split(".")):
+            return False
+        return url_length <= _MAX_URL_LENGTH
+    ascii_length = _idna_ascii_length(domain)
+    if ascii_length is None:
+        return False
+    return url_length + max(0, ascii_length - len(domain)) <= _MAX_URL_LENGTH
+
+
+# --------------------------------------------------------------------------------------
+# Extraction.
+# --------------------------------------------------------------------------------------
+def _extract_urls(text: str) -> list[tuple[int, int]]:
+    """``extract_urls_with_indices(text, extract_url_without_protocol: false)``.
+
+    The scan must also consume URLs *without* a scheme, exactly like Ruby's
+    ``String#scan``: in ``example.com/https://x.org`` the scheme-less match swallows
+    the second URL, which is therefore not counted as 23.
+    """
+    if "://" not in text:
+        return []  # no match can have a protocol
+    urls = []
+    valid_url = _valid_url()
+    for token in _URL_TOKEN.finditer(text):
+        urls.extend(_scan_urls(valid_url, text, max(token.start() - 1, 0), token.end()))
+    return urls
+
+
+def _scan_urls(valid_url: regex.Pattern[str], text: str, pos: int, endpos: int):
+    """Ruby's scan of valid_url over text[pos:endpos]; yields URLs with a protocol."""
+    for m in valid_url.finditer(text, pos, endpos):
+        if m.group("protocol") is None:
+            continue
+        start, end = m.span("url")
+        url = m.group("url")
+        tco = _VALID_TCO_URL.match(url)
+        if tco:
+            if len(tco.group(1)) > _MAX_TCO_SLUG_LENGTH:
+                continue
+            end = start + tco.end()
+            url = tco.group(0)
+        if _is_valid_domain(len(url), m.group("domain")):
+            yield start, end
+
+
+def _extract_mentions(text: str) -> list[tuple[int, int, str]]:
+    """``Extractor.extract_mentions_or_lists_with_indices``: (start, end, username)."""
+    if "@" not in text:
+        return []
+    mentions = []
+    for m in _MENTION.finditer(text):
+        if _END_MENTION.match(text, m.end()):
+            continue
+        username, _, domain = m.group(1).partition("@")
+        if len(domain) > _MAX_DOMAIN_LENGTH:
+            continue
+        mentions.append((m.start(), m.end(), username))
+    return mentions
+
+
+def _entities(text: str) -> list[tuple[int, int, str | None]]:
+    """URLs (username None) and mentions after ``remove_overlapping_entities``.
+
+    Sorted by start; an entity starting inside the previous kept one is dropped, so a
+    mention inside a URL is not rewritten.
+    """
+    found: list[tuple[int, int, str | None]] = [(s, e, None) for s, e in _extract_urls(text)]
+    found.extend(_extract_mentions(text))
+    if len(found) < 2:
+        return found
+    found.sort(key=lambda ent: ent[0])
+    kept: list[tuple[int, int, str | None]] = []
+    for ent in found:
+        if kept and kept[-1][1] > ent[0]:
+            continue
+        kept.append(ent)
+    return kept
+
+
+# Ruby's String#strip: ASCII whitespace and NUL at both ends. Status#prepare_contents
+# strips text and spoiler_text before validation. (String#blank? is fast_blank's
+# "strip.empty?", so after the strip a text is blank only when it is empty.)
+_RUBY_STRIP = "\x00\t\n\x0b\x0c\r "
+
+
+def _countable_text(text: str, url_length: int) -> str:
+    """``StatusLengthValidator#countable_text`` on an already stripped text."""
+    if "://" not in text and "@" not in text:
+        return text
+    entities = _entities(text)
+    if not entities:
+        return text
+    parts = []
+    pos = 0
+    placeholder = "x" * url_length
+    for start, end, username in entities:
+        parts.append(text[pos:start])
+        parts.append(placeholder if username is None else "@" + username)
+        pos = end
+    parts.append(text[pos:])
+    return "".join(parts)
+
+
+def mastodon_length(text: str, spoiler_text: str = "", *, url_length: int = URL_LENGTH) -> int:
+    """The length Mastodon checks against ``max_characters`` for this status.
+
+    Text and CW are stripped of ASCII whitespace first (the server does that before
+    validating), URLs with a scheme count ``url_length``, ``@user@domain`` counts as
+    ``@user``, and the CW counts in full. The result is compared with ``>``: a status of
+    exactly ``max_characters`` is accepted.
+    """
+    text = text.strip(_RUBY_STRIP)
+    spoiler_text = spoiler_text.strip(_RUBY_STRIP)
+    return _count(spoiler_text + _countable_text(text, url_length))
+
+
+def find_urls(text: str) -> list[tuple[int, int]]:
+    """(start, end) code-point offsets of the URLs the server counts as ``url_length``."""
+    return [(s, e) for s, e, username in _entities(text) if username is None]
+
+
+def find_mentions(text: str) -> list[tuple[int, int, int]]:
+    """(start, end, counted_length) of each mention; it counts as ``@user`` only."""
+    return [
+        (s, e, _count("@" + username)) for s, e, username in _entities(text) if username is not None
+    ]
+
+
+def protected_spans(text: str) -> list[tuple[int, int]]:
+    """Sorted, merged spans a shortener must not cut inside.
+
+    URLs (cutting one changes both the link and the count), mentions, hashtags and
+    ``:shortcode:`` emoji, each widened to whole grapheme clusters.
+    """
+    spans = [(s, e) for s, e, _ in _entities(text)]
+    if "#" in text or "＃" in text:
+        spans.extend(m.span() for m in _HASHTAG.finditer(text))
+    if ":" in text:
+        spans.extend(m.span() for m in _SHORTCODE.finditer(text))
+    if not spans:
+        return []
+    spans.sort()
+    bounds = None if text.isascii() and "\r\n" not in text else grapheme_boundaries(text)
+    merged: list[tuple[int, int]] = []
+    for start, end in spans:
+        if bounds is not None:
+            start, end = _snap(bounds, start, end)
+        if merged and start < merged[-1][1]:
+            if end > merged[-1][1]:
+                merged[-1] = (merged[-1][0], end)
+            continue
+        merged.append((start, end))
+    return merged
+
+
+def _snap(bounds: list[int], start: int, end: int) -> tuple[int, int]:
+    """Widen [start, end) to the enclosing grapheme-cluster boundaries."""
+    start = bounds[bisect_right(bounds, start) - 1]
+    end = bounds[bisect_left(bounds, end)]
+    return start, end
