@@ -13,12 +13,18 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 from .config import Config, find_config, load_config
 from .models import Problem
 from .roster import Roster, load_roster
 from .sources import Source, build_source
 from .store import Clock, Store, utc_now
+
+
+def instance_cache_key(api_base_url: str | None) -> str:
+    """Where the store caches a Mastodon instance's limits."""
+    return f"mastodon.instance:{(api_base_url or '').rstrip('/')}"
 
 
 def load_env(cwd: Path | None = None, environ: Mapping[str, str] | None = None) -> dict[str, str]:
@@ -70,6 +76,74 @@ class App:
 
     def sources(self) -> list[Source]:
         return [build_source(s) for s in self.config.sources]
+
+    def compose_settings(self, store: Store) -> Any:
+        """Compose settings from the config, with Mastodon limits as the instance last reported them."""
+        import json
+
+        from .compose import Limits, Settings
+
+        cfg = self.config
+        masto = cfg.channels.mastodon
+        email = cfg.channels.email
+        page = cfg.channels.page
+        limits = Limits()
+        if masto:
+            limits = Limits(masto.max_characters, masto.characters_reserved_per_url)
+            cached = store.get_kv(instance_cache_key(masto.api_base_url))
+            if cached:
+                data = json.loads(cached)
+                limits = Limits(data["max_characters"], data["characters_reserved_per_url"])
+        handles = {m.id: m.mastodon for m in self.roster.members if m.mastodon} if cfg.roster else {}
+        return Settings(
+            group_name=cfg.group.name,
+            group_url=cfg.group.url,
+            limits=limits,
+            spoiler_text=masto.spoiler_text if masto else "",
+            thread=masto.thread if masto else False,
+            max_thread_parts=masto.max_thread_parts if masto else 4,
+            mentions=masto.mentions if masto else False,
+            post_hashtags=tuple(masto.hashtags) if masto else (),
+            venue_hashtags={k: tuple(v.hashtags) for k, v in cfg.venues.items() if v.hashtags},
+            venue_info={
+                k: {"name": v.name, "location": v.location, "dates": v.dates} for k, v in cfg.venues.items()
+            },
+            handles=handles,
+            excerpt_chars=email.excerpt_chars if email else 600,
+            subject_template=email.subject if email else None,
+            subject_max_chars=email.subject_max_chars if email else 150,
+            page_title=page.title if page else "Papers",
+            page_base_url=page.base_url if page else None,
+        )
+
+    def compose(self, store: Store, channels: list[str] | None = None) -> tuple[list[Any], list[str]]:
+        """Every message due now on ``channels`` (default: all enabled), and per-paper errors.
+
+        Templates are checked first with a sample paper, so a template error stops here,
+        before anything is sent. Preview and publish both come through this one path.
+        """
+        from .compose import Templates, check_templates, compose_digest, compose_pages, compose_posts
+
+        enabled = self.config.enabled_channels()
+        wanted = enabled if channels is None else channels
+        settings = self.compose_settings(store)
+        templates = Templates(self.config.templates.dir)
+        check_templates(templates, settings, wanted)
+        messages: list[Any] = []
+        errors: list[str] = []
+        for channel in wanted:
+            due = store.due(channel)
+            if channel == "mastodon":
+                posts, errs = compose_posts(due, templates, settings)
+                messages += posts
+                errors += errs
+            elif channel == "email":
+                digest = compose_digest(due, templates, settings)
+                messages += [digest] if digest else []
+            elif channel == "page":
+                conferences = {(a.event.series, a.event.year) for a in due}
+                messages += compose_pages(due, store.listed(conferences), templates, settings)
+        return messages, errors
 
     def today(self) -> date:
         return self.clock().astimezone().date()

@@ -170,5 +170,55 @@ def init(ctx: click.Context, mark_announced: bool, before: Any, as_json: bool) -
     return 1 if report.failed else 0
 
 
+CHANNELS = ("mastodon", "email", "page")
+
+
+def _channels(app: Any, channel: str | None) -> list[str]:
+    enabled = app.config.enabled_channels()
+    if channel is None:
+        return enabled
+    if channel not in enabled:
+        shown = ", ".join(enabled) or "none"
+        raise ConfigError(f"channel {channel!r} is not enabled in {app.config_path}; enabled: {shown}")
+    return [channel]
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the messages as JSON.")
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False),
+    metavar="DIR",
+    help="Also write a browsable HTML preview into DIR.",
+)
+@click.option("--channel", type=click.Choice(CHANNELS), help="Only this channel.")
+@click.pass_context
+@handles_errors
+def preview(ctx: click.Context, as_json: bool, out_dir: str | None, channel: str | None) -> int:
+    """Show exactly what publish would send now. Sends nothing, changes nothing, needs no network."""
+    from pathlib import Path
+
+    from .preview import terminal, write_html
+
+    app = _app(ctx)
+    channels = _channels(app, channel)
+    with app.open_store_readonly() as store:
+        messages, errors = app.compose(store, channels)
+    if out_dir:
+        written = write_html(messages, Path(out_dir))
+        if not as_json:
+            click.echo(f"preview written to {Path(out_dir) / 'index.html'} ({len(written)} files)", err=True)
+    if as_json:
+        _json({"messages": [m.as_json() for m in messages], "errors": errors})
+    else:
+        if not channels:
+            click.echo("no channels enabled: add [channels.mastodon], [channels.email] or [channels.page]")
+        click.echo(terminal(messages))
+        for e in errors:
+            click.echo(f"error: {e}", err=True)
+    return 1 if errors else 0
+
+
 def main() -> None:
     cli(prog_name="paperbot")

@@ -437,15 +437,30 @@ class Store:
             """,
             (channel,),
         ).fetchall()
-        return [
-            Announcement(
-                _paper_from_row(r, ()),
-                _event_from_row(r),
-                datetime.fromisoformat(r["e_first_seen"]),
-                datetime.fromisoformat(r["accepted_seen_at"]) if r["accepted_seen_at"] else None,
-            )
-            for r in rows
-        ]
+        return [self._announcement(r) for r in rows]
+
+    def listed(self, conferences: set[tuple[str, int]]) -> list[Announcement]:
+        """Every accepted event of these conferences, announced or not (what a news page shows)."""
+        if not conferences:
+            return []
+        rows = self.db.execute(
+            """
+            SELECT e.*, p.*, e.first_seen_at AS e_first_seen
+            FROM venue_events e JOIN papers p ON p.id = e.paper_id
+            WHERE e.status IN ('accepted', 'published')
+            ORDER BY e.series, e.year, e.track != 'main', e.venue_key, p.title
+            """
+        ).fetchall()
+        return [self._announcement(r) for r in rows if (r["series"], r["year"]) in conferences]
+
+    @staticmethod
+    def _announcement(r: sqlite3.Row) -> Announcement:
+        return Announcement(
+            _paper_from_row(r, ()),
+            _event_from_row(r),
+            datetime.fromisoformat(r["e_first_seen"]),
+            datetime.fromisoformat(r["accepted_seen_at"]) if r["accepted_seen_at"] else None,
+        )
 
     def mark_announced(
         self,

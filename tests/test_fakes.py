@@ -146,7 +146,8 @@ def test_more_than_1000_recipients_in_total_rejected(sg):
 def test_duplicate_address_in_other_case_rejected(sg):
     errors = rejected(sg, mail("Ada@Example.org", "ada@example.ORG"))
     assert errors[0]["message"].startswith(
-        "Each unique email address in the personalizations array should only be included once")
+        "Each unique email address in the personalizations array should only be included once"
+    )
     assert sg.delivered_addresses() == []
 
 
@@ -171,8 +172,10 @@ def test_content_rules(sg):
 def test_reserved_header_rejected_at_both_levels(sg, name):
     body = mail("ada@example.org", headers={name.upper(): "x"})
     body["personalizations"][0]["headers"] = {name.title(): "x"}
-    assert fields(rejected(sg, body)) == [f"headers.{name.upper()}",
-                                          f"personalizations.0.headers.{name.title()}"]
+    assert fields(rejected(sg, body)) == [
+        f"headers.{name.upper()}",
+        f"personalizations.0.headers.{name.title()}",
+    ]
 
 
 def test_header_values_must_be_strings(sg):
@@ -192,8 +195,7 @@ def test_asm_types(sg):
 
 
 def test_required_fields_and_addresses(sg):
-    assert fields(rejected(sg, {**mail("a@example.org"), "personalizations": []})) == [
-        "personalizations"]
+    assert fields(rejected(sg, {**mail("a@example.org"), "personalizations": []})) == ["personalizations"]
     assert "personalizations.0.to" in fields(rejected(sg, mail(personalizations=[{"to": []}])))
     assert fields(rejected(sg, mail("not-an-address"))) == ["personalizations.0.to.0.email"]
     no_from = mail("a@example.org")
@@ -220,22 +222,23 @@ def test_custom_args_categories_send_at_sandbox_types(sg):
     body["personalizations"][0]["custom_args"] = {"big": "x" * 10_001}
     assert fields(rejected(sg, body)) == ["personalizations.0.custom_args"]
     assert fields(rejected(sg, mail("a@example.org", categories=[str(i) for i in range(11)]))) == [
-        "categories"]
+        "categories"
+    ]
     assert fields(rejected(sg, mail("a@example.org", categories=["x", "x"]))) == ["categories"]
     assert fields(rejected(sg, mail("a@example.org", categories=["é"]))) == ["categories.0"]
     assert fields(rejected(sg, mail("a@example.org", categories=["x" * 256]))) == ["categories.0"]
     assert fields(rejected(sg, mail("a@example.org", send_at="1767229200"))) == ["send_at"]
     sandbox = {"sandbox_mode": {"enable": "true"}}
     assert fields(rejected(sg, mail("a@example.org", mail_settings=sandbox))) == [
-        "mail_settings.sandbox_mode.enable"]
+        "mail_settings.sandbox_mode.enable"
+    ]
     assert client(sg).send(mail("a@example.org", send_at=1767229200)).status_code == 202
 
 
 def test_all_errors_reported_at_once(sg):
     body = mail("a@example.org", "A@example.org", asm={"group_id": "1"}, headers={"To": "x"})
     body["content"].reverse()
-    assert set(fields(rejected(sg, body))) == {"personalizations", "asm.group_id", "headers.To",
-                                               "content"}
+    assert set(fields(rejected(sg, body))) == {"personalizations", "asm.group_id", "headers.To", "content"}
 
 
 def test_sandbox_mode_validates_without_delivering(sg):
@@ -251,13 +254,18 @@ def test_wrong_key_is_401():
         with pytest.raises(sg_errors.UnauthorizedError) as exc:
             client(fake).send(mail("a@example.org"))
         assert exc.value.to_dict == {
-            "errors": [{"message": "authorization required", "field": None, "help": None}]}
+            "errors": [{"message": "authorization required", "field": None, "help": None}]
+        }
         assert fake.delivered_addresses() == []
 
 
 def raw_post(fake: FakeSendGrid, data: bytes) -> tuple[int, dict]:
-    req = urllib.request.Request(f"{fake.url}/v3/mail/send", data=data, method="POST", headers={
-        "Authorization": f"Bearer {KEY}", "Content-Type": "application/json"})
+    req = urllib.request.Request(
+        f"{fake.url}/v3/mail/send",
+        data=data,
+        method="POST",
+        headers={"Authorization": f"Bearer {KEY}", "Content-Type": "application/json"},
+    )
     try:
         with urllib.request.urlopen(req, timeout=5) as resp:
             return resp.status, {}
@@ -297,11 +305,17 @@ def test_429_has_epoch_reset_and_is_consumed(sg):
     assert client(sg).send(mail("a@example.org")).status_code == 202  # fault consumed
 
 
-@pytest.mark.parametrize(("status", "error"), [
-    (400, sg_errors.BadRequestsError), (401, sg_errors.UnauthorizedError),
-    (403, sg_errors.ForbiddenError), (413, sg_errors.PayloadTooLargeError),
-    (500, sg_errors.InternalServerError), (503, sg_errors.ServiceUnavailableError),
-])
+@pytest.mark.parametrize(
+    ("status", "error"),
+    [
+        (400, sg_errors.BadRequestsError),
+        (401, sg_errors.UnauthorizedError),
+        (403, sg_errors.ForbiddenError),
+        (413, sg_errors.PayloadTooLargeError),
+        (500, sg_errors.InternalServerError),
+        (503, sg_errors.ServiceUnavailableError),
+    ],
+)
 def test_scripted_failures(sg, status, error):
     sg.fail_next(status=status)
     with pytest.raises(error) as exc:
@@ -402,16 +416,24 @@ def stub(clock):
 
 
 def masto(server: MastodonStub, token: str = TOKEN, timeout: float = 5) -> Mastodon:
-    return Mastodon(access_token=token, api_base_url=server.url, ratelimit_method="throw",
-                    request_timeout=timeout, version_check_mode="none")
+    return Mastodon(
+        access_token=token,
+        api_base_url=server.url,
+        ratelimit_method="throw",
+        request_timeout=timeout,
+        version_check_mode="none",
+    )
 
 
 def test_instance_endpoints(stub):
     m = masto(stub)
     info = m.instance_v2()
     statuses = info["configuration"]["statuses"]
-    assert (statuses["max_characters"], statuses["characters_reserved_per_url"],
-            statuses["max_media_attachments"]) == (500, 23, 4)
+    assert (
+        statuses["max_characters"],
+        statuses["characters_reserved_per_url"],
+        statuses["max_media_attachments"],
+    ) == (500, 23, 4)
     assert (info["version"], info["api_versions"]["mastodon"]) == ("4.5.8", 6)
     assert m.retrieve_mastodon_version(fail_hard=True) == "4.5.8"  # uses the trailing-slash paths
     assert m.mastodon_api_version == 6
@@ -428,19 +450,18 @@ def test_instance_reports_configured_limit():
 
 def test_post_returns_status_entity(stub):
     m = masto(stub)
-    status = m.status_post("Tom & <Jerry>\nnext", visibility="unlisted", spoiler_text="cw",
-                           language="de")
+    status = m.status_post("Tom & <Jerry>\nnext", visibility="unlisted", spoiler_text="cw", language="de")
     assert isinstance(status["id"], str)
     assert status["url"] == f"{stub.url}/@bot/{status['id']}"
     assert status["uri"] and status["created_at"]
     assert status["content"] == "<p>Tom &amp; &lt;Jerry&gt;<br />next</p>"
-    assert (status["visibility"], status["spoiler_text"], status["language"]) == (
-        "unlisted", "cw", "de")
+    assert (status["visibility"], status["spoiler_text"], status["language"]) == ("unlisted", "cw", "de")
     assert status["in_reply_to_id"] is None
     assert (status["account"]["username"], status["account"]["acct"]) == ("bot", "bot")
     assert [s["id"] for s in stub.statuses] == [status["id"]]
     assert stub.requests[-1]["headers"]["Content-Type"].startswith(
-        "application/x-www-form-urlencoded")  # Mastodon.py sends form data
+        "application/x-www-form-urlencoded"
+    )  # Mastodon.py sends form data
     assert m.status(status["id"])["id"] == status["id"]
     assert m.account_verify_credentials()["username"] == "bot"
     second = m.status_post("again")
@@ -450,11 +471,9 @@ def test_post_returns_status_entity(stub):
 def test_json_body_and_server_side_visibility_check(stub):
     headers = {"Authorization": f"Bearer {TOKEN}"}
     url = f"{stub.url}/api/v1/statuses"
-    ok = requests.post(url, json={"status": "json body", "visibility": "private"},
-                       headers=headers, timeout=5)
+    ok = requests.post(url, json={"status": "json body", "visibility": "private"}, headers=headers, timeout=5)
     assert ok.status_code == 200 and ok.json()["visibility"] == "private"
-    bad = requests.post(url, json={"status": "x", "visibility": "everyone"}, headers=headers,
-                        timeout=5)
+    bad = requests.post(url, json={"status": "x", "visibility": "everyone"}, headers=headers, timeout=5)
     assert bad.status_code == 422 and bad.json()["error"].startswith("Validation failed")
     assert "Retry-After" not in ok.headers
 
@@ -528,8 +547,12 @@ def test_301st_status_in_window_is_429_with_iso_reset(stub, clock):
     # Mastodon.py parsed the ISO reset; with Date from the stub clock it is "now + 2 h" locally
     assert abs(m.ratelimit_reset - (time.time() + 7200)) < 3
 
-    raw = requests.post(f"{stub.url}/api/v1/statuses", data={"status": "raw"}, timeout=5,
-                        headers={"Authorization": f"Bearer {TOKEN}"})
+    raw = requests.post(
+        f"{stub.url}/api/v1/statuses",
+        data={"status": "raw"},
+        timeout=5,
+        headers={"Authorization": f"Bearer {TOKEN}"},
+    )
     assert raw.status_code == 429 and raw.json() == {"error": "Too many requests"}
     assert raw.headers["X-RateLimit-Limit"] == "300"
     assert raw.headers["X-RateLimit-Remaining"] == "0"
@@ -538,8 +561,12 @@ def test_301st_status_in_window_is_429_with_iso_reset(stub, clock):
     assert "Retry-After" not in raw.headers
 
     clock.advance(7200)  # next epoch-aligned window
-    fresh = requests.post(f"{stub.url}/api/v1/statuses", data={"status": "new window"},
-                          timeout=5, headers={"Authorization": f"Bearer {TOKEN}"})
+    fresh = requests.post(
+        f"{stub.url}/api/v1/statuses",
+        data={"status": "new window"},
+        timeout=5,
+        headers={"Authorization": f"Bearer {TOKEN}"},
+    )
     assert fresh.status_code == 200
     assert fresh.headers["X-RateLimit-Remaining"] == "299"
     assert fresh.headers["X-RateLimit-Reset"] == "2026-01-01T06:00:00.000000Z"

@@ -68,10 +68,20 @@ class MastodonStub:
     belongs to the account "bot" (id "1"). Faults and stalls target `POST /api/v1/statuses`
     unless `endpoint=None` (any request) or another "METHOD /path" is given."""
 
-    def __init__(self, access_token: str = "stub-token", *, tokens: dict[str, str] | None = None,
-                 max_characters: int = 500, url_length: int = 23, statuses_limit: int = 300,
-                 statuses_window: int = 10800, latency: float = 0.0, clock=time.time,
-                 host: str = "127.0.0.1", port: int = 0):
+    def __init__(
+        self,
+        access_token: str = "stub-token",
+        *,
+        tokens: dict[str, str] | None = None,
+        max_characters: int = 500,
+        url_length: int = 23,
+        statuses_limit: int = 300,
+        statuses_window: int = 10800,
+        latency: float = 0.0,
+        clock=time.time,
+        host: str = "127.0.0.1",
+        port: int = 0,
+    ):
         self.max_characters = max_characters
         self.url_length = url_length
         self.statuses_limit = statuses_limit
@@ -79,8 +89,9 @@ class MastodonStub:
         self.latency = latency
         self.clock = clock
         names = tokens or {access_token: "bot"}
-        self.accounts = {tok: {"id": str(i), "username": name}
-                         for i, (tok, name) in enumerate(names.items(), start=1)}
+        self.accounts = {
+            tok: {"id": str(i), "username": name} for i, (tok, name) in enumerate(names.items(), start=1)
+        }
         self._addr = (host, port)
         self._lock = threading.Lock()
         self._stopping = threading.Event()
@@ -94,8 +105,9 @@ class MastodonStub:
         self._server = ThreadingHTTPServer(self._addr, handler)
         self._server.daemon_threads = True
         self._stopping.clear()
-        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,),
-                                        name="MastodonStub", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, args=(0.05,), name="MastodonStub", daemon=True
+        )
         self._thread.start()
         return self
 
@@ -133,22 +145,27 @@ class MastodonStub:
     def set_clock(self, clock) -> None:
         self.clock = clock
 
-    def fail_next(self, status: int, body: Any = None, headers: dict[str, str] | None = None, *,
-                  endpoint: str | None = CREATE) -> None:
+    def fail_next(
+        self,
+        status: int,
+        body: Any = None,
+        headers: dict[str, str] | None = None,
+        *,
+        endpoint: str | None = CREATE,
+    ) -> None:
         """Answer the next matching request with `status` and do nothing else.
         Default body: {"error": <Mastodon's text for that status>}; 429 adds rate-limit headers."""
         with self._lock:
-            self._faults.append({"kind": "fail", "status": status, "body": body,
-                                 "headers": headers, "endpoint": endpoint})
+            self._faults.append(
+                {"kind": "fail", "status": status, "body": body, "headers": headers, "endpoint": endpoint}
+            )
 
-    def stall_next(self, seconds: float, create: bool = True, *,
-                   endpoint: str | None = CREATE) -> None:
+    def stall_next(self, seconds: float, create: bool = True, *, endpoint: str | None = CREATE) -> None:
         """Delay the next matching request's answer by `seconds`. `create=True`: process it first
         (the status exists, the client times out: "maybe posted"). `create=False`: wait, then close
         the connection without processing (the server never got to it)."""
         with self._lock:
-            self._faults.append({"kind": "stall", "seconds": seconds, "create": create,
-                                 "endpoint": endpoint})
+            self._faults.append({"kind": "stall", "seconds": seconds, "create": create, "endpoint": endpoint})
 
     def _take_fault(self, endpoint: str) -> dict | None:
         with self._lock:
@@ -167,12 +184,13 @@ class MastodonStub:
     def ratelimit_headers(self, account_id: str, now: float) -> dict[str, str]:
         index, reset = self.window(now)
         used = self._quota.get((account_id, index), 0)
-        return {"X-RateLimit-Limit": str(self.statuses_limit),
-                "X-RateLimit-Remaining": str(max(self.statuses_limit - used, 0)),
-                "X-RateLimit-Reset": iso_micro(reset)}
+        return {
+            "X-RateLimit-Limit": str(self.statuses_limit),
+            "X-RateLimit-Remaining": str(max(self.statuses_limit - used, 0)),
+            "X-RateLimit-Reset": iso_micro(reset),
+        }
 
-    def create_status(self, account: dict, params: dict, key: str | None
-                      ) -> tuple[int, dict, dict]:
+    def create_status(self, account: dict, params: dict, key: str | None) -> tuple[int, dict, dict]:
         """`POST /api/v1/statuses` rules in the server's order; returns (status, body, headers)."""
         now = self.clock()
         with self._lock:
@@ -190,13 +208,15 @@ class MastodonStub:
             if not text.strip():
                 return 422, {"error": "Validation failed: Text can't be blank"}, headers
             if visibility not in VISIBILITIES:
-                return 422, {"error": "Validation failed: Visibility is not included in the list"
-                             }, headers
+                return 422, {"error": "Validation failed: Visibility is not included in the list"}, headers
             from bot.length import mastodon_length  # imported late: only this rule needs it
 
             if mastodon_length(text, spoiler, url_length=self.url_length) > self.max_characters:
-                return 422, {"error": "Validation failed: Text character limit of "
-                             f"{self.max_characters} exceeded"}, headers
+                return (
+                    422,
+                    {"error": f"Validation failed: Text character limit of {self.max_characters} exceeded"},
+                    headers,
+                )
             index, _ = self.window(now)
             used = self._quota.get((account["id"], index), 0)
             if used >= self.statuses_limit:
@@ -209,66 +229,131 @@ class MastodonStub:
                 self._idempotency[(account["id"], key)] = (status["id"], now)
             return 200, status, self.ratelimit_headers(account["id"], now)
 
-    def _build_status(self, account: dict, text: str, spoiler: str, visibility: str,
-                      params: dict, now: float) -> dict:
+    def _build_status(
+        self, account: dict, text: str, spoiler: str, visibility: str, params: dict, now: float
+    ) -> dict:
         sid, self._next_id = str(self._next_id), self._next_id + 1
         parent = self._by_id.get(str(params.get("in_reply_to_id") or ""))
         paragraphs = [html.escape(p).replace("\n", "<br />") for p in text.split("\n\n")]
         sensitive = str(params.get("sensitive", "")).lower() in ("1", "true")
         return {
-            "id": sid, "created_at": iso_milli(now),
+            "id": sid,
+            "created_at": iso_milli(now),
             "in_reply_to_id": parent["id"] if parent else None,
             "in_reply_to_account_id": parent["account"]["id"] if parent else None,
-            "sensitive": sensitive or bool(spoiler), "spoiler_text": spoiler,
-            "visibility": visibility, "language": params.get("language") or "en",
+            "sensitive": sensitive or bool(spoiler),
+            "spoiler_text": spoiler,
+            "visibility": visibility,
+            "language": params.get("language") or "en",
             "uri": f"{self.url}/users/{account['username']}/statuses/{sid}",
             "url": f"{self.url}/@{account['username']}/{sid}",
-            "replies_count": 0, "reblogs_count": 0, "favourites_count": 0, "edited_at": None,
-            "favourited": False, "reblogged": False, "muted": False, "bookmarked": False,
-            "pinned": False, "content": "".join(f"<p>{p}</p>" for p in paragraphs),
-            "text": None, "reblog": None, "application": {"name": "paperbot", "website": None},
-            "account": self.account_json(account), "media_attachments": [], "mentions": [],
-            "tags": [], "emojis": [], "card": None, "poll": None,
+            "replies_count": 0,
+            "reblogs_count": 0,
+            "favourites_count": 0,
+            "edited_at": None,
+            "favourited": False,
+            "reblogged": False,
+            "muted": False,
+            "bookmarked": False,
+            "pinned": False,
+            "content": "".join(f"<p>{p}</p>" for p in paragraphs),
+            "text": None,
+            "reblog": None,
+            "application": {"name": "paperbot", "website": None},
+            "account": self.account_json(account),
+            "media_attachments": [],
+            "mentions": [],
+            "tags": [],
+            "emojis": [],
+            "card": None,
+            "poll": None,
         }
 
     def account_json(self, account: dict) -> dict:
         name = account["username"]
-        return {"id": account["id"], "username": name, "acct": name, "display_name": name,
-                "locked": False, "bot": True, "discoverable": True, "group": False,
-                "created_at": "2024-01-01T00:00:00.000Z", "note": "", "url": f"{self.url}/@{name}",
-                "uri": f"{self.url}/users/{name}", "avatar": "", "avatar_static": "", "header": "",
-                "header_static": "", "followers_count": 0, "following_count": 0,
-                "statuses_count": sum(s["account"]["id"] == account["id"] for s in self.statuses),
-                "last_status_at": None, "emojis": [], "fields": []}
+        return {
+            "id": account["id"],
+            "username": name,
+            "acct": name,
+            "display_name": name,
+            "locked": False,
+            "bot": True,
+            "discoverable": True,
+            "group": False,
+            "created_at": "2024-01-01T00:00:00.000Z",
+            "note": "",
+            "url": f"{self.url}/@{name}",
+            "uri": f"{self.url}/users/{name}",
+            "avatar": "",
+            "avatar_static": "",
+            "header": "",
+            "header_static": "",
+            "followers_count": 0,
+            "following_count": 0,
+            "statuses_count": sum(s["account"]["id"] == account["id"] for s in self.statuses),
+            "last_status_at": None,
+            "emojis": [],
+            "fields": [],
+        }
 
     def instance_json(self, version: int) -> dict:
-        statuses = {"max_characters": self.max_characters, "max_media_attachments": 4,
-                    "characters_reserved_per_url": self.url_length}
+        statuses = {
+            "max_characters": self.max_characters,
+            "max_media_attachments": 4,
+            "characters_reserved_per_url": self.url_length,
+        }
         domain = urlsplit(self.url).netloc
-        common = {"title": "Paperbot stub", "version": "4.5.8", "languages": ["en"],
-                  "description": "Loopback Mastodon stub for paperbot tests",
-                  "api_versions": {"mastodon": 6}, "rules": []}
+        common = {
+            "title": "Paperbot stub",
+            "version": "4.5.8",
+            "languages": ["en"],
+            "description": "Loopback Mastodon stub for paperbot tests",
+            "api_versions": {"mastodon": 6},
+            "rules": [],
+        }
         if version == 1:
-            return {**common, "uri": domain, "short_description": "", "email": "",
-                    "urls": {"streaming_api": f"ws://{domain}"}, "stats": {
-                        "user_count": len(self.accounts), "status_count": len(self.statuses),
-                        "domain_count": 1}, "registrations": False, "approval_required": False,
-                    "invites_enabled": False, "configuration": {"statuses": statuses},
-                    "contact_account": None}
-        return {**common, "domain": domain, "source_url": "https://github.com/mastodon/mastodon",
-                "usage": {"users": {"active_month": len(self.accounts)}},
-                "thumbnail": {"url": f"{self.url}/thumb.png"},
-                "configuration": {
-                    "urls": {"streaming": f"ws://{domain}", "status": None},
-                    "accounts": {"max_featured_tags": 10, "max_pinned_statuses": 5},
-                    "statuses": statuses,
-                    "media_attachments": {"supported_mime_types": ["image/png", "image/jpeg"],
-                                          "image_size_limit": 16777216},
-                    "polls": {"max_options": 4, "max_characters_per_option": 50,
-                              "min_expiration": 300, "max_expiration": 2629746},
-                    "translation": {"enabled": False}},
-                "registrations": {"enabled": False, "approval_required": False, "message": None},
-                "contact": {"email": "", "account": None}}
+            return {
+                **common,
+                "uri": domain,
+                "short_description": "",
+                "email": "",
+                "urls": {"streaming_api": f"ws://{domain}"},
+                "stats": {
+                    "user_count": len(self.accounts),
+                    "status_count": len(self.statuses),
+                    "domain_count": 1,
+                },
+                "registrations": False,
+                "approval_required": False,
+                "invites_enabled": False,
+                "configuration": {"statuses": statuses},
+                "contact_account": None,
+            }
+        return {
+            **common,
+            "domain": domain,
+            "source_url": "https://github.com/mastodon/mastodon",
+            "usage": {"users": {"active_month": len(self.accounts)}},
+            "thumbnail": {"url": f"{self.url}/thumb.png"},
+            "configuration": {
+                "urls": {"streaming": f"ws://{domain}", "status": None},
+                "accounts": {"max_featured_tags": 10, "max_pinned_statuses": 5},
+                "statuses": statuses,
+                "media_attachments": {
+                    "supported_mime_types": ["image/png", "image/jpeg"],
+                    "image_size_limit": 16777216,
+                },
+                "polls": {
+                    "max_options": 4,
+                    "max_characters_per_option": 50,
+                    "min_expiration": 300,
+                    "max_expiration": 2629746,
+                },
+                "translation": {"enabled": False},
+            },
+            "registrations": {"enabled": False, "approval_required": False, "message": None},
+            "contact": {"email": "", "account": None},
+        }
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -300,8 +385,15 @@ class _Handler(BaseHTTPRequestHandler):
         auth = self.headers.get("Authorization", "")
         account = stub.accounts.get(auth[7:]) if auth.startswith("Bearer ") else None
         with stub._lock:
-            stub.requests.append({"method": method, "path": path, "params": params,
-                                  "headers": dict(self.headers.items()), "time": stub.clock()})
+            stub.requests.append(
+                {
+                    "method": method,
+                    "path": path,
+                    "params": params,
+                    "headers": dict(self.headers.items()),
+                    "time": stub.clock(),
+                }
+            )
         if stub.latency:
             stub._stopping.wait(stub.latency)
         fault = stub._take_fault(f"{method} {path}")
@@ -329,8 +421,7 @@ class _Handler(BaseHTTPRequestHandler):
         if path == "/api/v1/accounts/verify_credentials" and method == "GET":
             if account is None:
                 return 401, {"error": DEFAULT_ERRORS[401]}, {}
-            source = {"privacy": "public", "sensitive": False, "language": "en", "note": "",
-                      "fields": []}
+            source = {"privacy": "public", "sensitive": False, "language": "en", "note": "", "fields": []}
             return 200, {**stub.account_json(account), "source": source}, {}
         if path == "/api/v1/statuses" and method == "POST":
             if account is None:
@@ -358,8 +449,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _fault(self, fault: dict, account: dict | None) -> None:
         status = fault["status"]
-        body = fault["body"] if fault["body"] is not None else {
-            "error": DEFAULT_ERRORS.get(status, "Error")}
+        body = fault["body"] if fault["body"] is not None else {"error": DEFAULT_ERRORS.get(status, "Error")}
         headers = dict(fault["headers"] or {})
         if status == 429:
             stub = self.stub

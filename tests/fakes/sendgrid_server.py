@@ -38,33 +38,55 @@ DEFAULT_MAX_BODY_BYTES = 30 * 1024 * 1024
 RESERVED_HEADERS = frozenset(
     h.lower()
     for h in (
-        "x-sg-id", "x-sg-eid", "received", "dkim-signature", "Content-Type",
-        "Content-Transfer-Encoding", "To", "From", "Subject", "Reply-To", "CC", "BCC",
+        "x-sg-id",
+        "x-sg-eid",
+        "received",
+        "dkim-signature",
+        "Content-Type",
+        "Content-Transfer-Encoding",
+        "To",
+        "From",
+        "Subject",
+        "Reply-To",
+        "CC",
+        "BCC",
     )
 )
 # Deliberately loose: the point is to catch empty strings, missing "@" and obvious garbage.
 EMAIL_RE = re.compile(r"^[^@\s<>\"(),;:]+@[^@\s<>\"(),;:]+\.[^@\s<>\"(),;:]+$")
 HELP = "http://sendgrid.com/docs/API_Reference/Web_API_v3/Mail/errors.html"
 # Wording follows the real API's messages where known; tests should match on `field` or a prefix.
-MSG_PERSONALIZATIONS = ("The personalizations field is required and must have at least one "
-                        "personalization.")
-MSG_TOO_MANY_PERS = (f"You may not have more than {MAX_PERSONALIZATIONS} personalizations per API "
-                     "request. You may need to batch your requests.")
-MSG_TO = ("The to array is required for all personalization objects, and must have at least one "
-          "email object with a valid email address.")
-MSG_RECIPIENTS = (f"The total number of recipients (to, cc and bcc) must be {MAX_RECIPIENTS} "
-                  "or fewer.")
-MSG_DUPLICATE = ("Each unique email address in the personalizations array should only be included "
-                 "once. You have included {} more than once.")
-MSG_FROM = ("The from object must be provided for every email send. It is an object that requires "
-            "the email parameter, but may also contain a name parameter.")
-MSG_SUBJECT = ("The subject is required. You can get around this requirement if you use a template "
-               "with a subject defined or if every personalization has a subject defined.")
-MSG_CONTENT = ("Unless a valid template_id is provided, the content parameter is required. There "
-               "must be at least one defined content block.")
-MSG_CONTENT_ORDER = ("Following RFC 1341, section 7.2, if either text/html or text/plain are to be "
-                     "sent in your email: text/plain needs to be first, followed by text/html, "
-                     "followed by any other content.")
+MSG_PERSONALIZATIONS = "The personalizations field is required and must have at least one personalization."
+MSG_TOO_MANY_PERS = (
+    f"You may not have more than {MAX_PERSONALIZATIONS} personalizations per API "
+    "request. You may need to batch your requests."
+)
+MSG_TO = (
+    "The to array is required for all personalization objects, and must have at least one "
+    "email object with a valid email address."
+)
+MSG_RECIPIENTS = f"The total number of recipients (to, cc and bcc) must be {MAX_RECIPIENTS} or fewer."
+MSG_DUPLICATE = (
+    "Each unique email address in the personalizations array should only be included "
+    "once. You have included {} more than once."
+)
+MSG_FROM = (
+    "The from object must be provided for every email send. It is an object that requires "
+    "the email parameter, but may also contain a name parameter."
+)
+MSG_SUBJECT = (
+    "The subject is required. You can get around this requirement if you use a template "
+    "with a subject defined or if every personalization has a subject defined."
+)
+MSG_CONTENT = (
+    "Unless a valid template_id is provided, the content parameter is required. There "
+    "must be at least one defined content block."
+)
+MSG_CONTENT_ORDER = (
+    "Following RFC 1341, section 7.2, if either text/html or text/plain are to be "
+    "sent in your email: text/plain needs to be first, followed by text/html, "
+    "followed by any other content."
+)
 PERS_HELP = f"{HELP}#-Personalizations-Errors"
 DEFAULT_FAULT_MESSAGES = {
     400: "Bad Request",
@@ -115,7 +137,8 @@ def _type_name(value: Any) -> str:
     if isinstance(value, bool):
         return "boolean"
     return {int: "integer", float: "number", str: "string", list: "array", dict: "object"}.get(
-        type(value), "null")
+        type(value), "null"
+    )
 
 
 def _is_int(value: Any) -> bool:
@@ -130,11 +153,21 @@ def _check_headers(headers: Any, where: str, errors: list[dict]) -> None:
         return
     for name, value in headers.items():
         if name.lower() in RESERVED_HEADERS:
-            errors.append(_err(f"The header {name} is reserved and may not be used.",
-                               f"{where}.{name}", f"{HELP}#message.headers"))
+            errors.append(
+                _err(
+                    f"The header {name} is reserved and may not be used.",
+                    f"{where}.{name}",
+                    f"{HELP}#message.headers",
+                )
+            )
         if not isinstance(value, str):
-            errors.append(_err(f"Invalid type. Expected: string, given: {_type_name(value)}.",
-                               f"{where}.{name}", f"{HELP}#message.headers"))
+            errors.append(
+                _err(
+                    f"Invalid type. Expected: string, given: {_type_name(value)}.",
+                    f"{where}.{name}",
+                    f"{HELP}#message.headers",
+                )
+            )
 
 
 def _check_custom_args(args: Any, where: str, errors: list[dict]) -> dict:
@@ -145,8 +178,13 @@ def _check_custom_args(args: Any, where: str, errors: list[dict]) -> dict:
         return {}
     for name, value in args.items():
         if not isinstance(value, str):
-            errors.append(_err(f"Invalid type. Expected: string, given: {_type_name(value)}.",
-                               f"{where}.{name}", f"{HELP}#message.custom_args"))
+            errors.append(
+                _err(
+                    f"Invalid type. Expected: string, given: {_type_name(value)}.",
+                    f"{where}.{name}",
+                    f"{HELP}#message.custom_args",
+                )
+            )
     return args
 
 
@@ -190,9 +228,13 @@ def validate_mail(payload: Any) -> list[dict]:
                 recipients += 1
                 email = entry.get("email") if isinstance(entry, dict) else None
                 if not isinstance(email, str) or not EMAIL_RE.match(email):
-                    errors.append(_err("Does not contain a valid address.",
-                                       f"{where}.{kind}.{j}.email",
-                                       f"{HELP}#message.personalizations.{kind}"))
+                    errors.append(
+                        _err(
+                            "Does not contain a valid address.",
+                            f"{where}.{kind}.{j}.email",
+                            f"{HELP}#message.personalizations.{kind}",
+                        )
+                    )
                     continue
                 folded = email.lower()
                 if folded in seen:
@@ -202,9 +244,13 @@ def validate_mail(payload: Any) -> list[dict]:
         args = _check_custom_args(p.get("custom_args"), f"{where}.custom_args", errors)
         merged = {**top_args, **args}
         if merged and len(json.dumps(merged, ensure_ascii=False).encode()) > MAX_CUSTOM_ARGS_BYTES:
-            errors.append(_err(f"The custom_args for a personalization may not exceed "
-                               f"{MAX_CUSTOM_ARGS_BYTES} bytes.", f"{where}.custom_args",
-                               f"{HELP}#message.custom_args"))
+            errors.append(
+                _err(
+                    f"The custom_args for a personalization may not exceed {MAX_CUSTOM_ARGS_BYTES} bytes.",
+                    f"{where}.custom_args",
+                    f"{HELP}#message.custom_args",
+                )
+            )
         if "send_at" in p and not _is_int(p["send_at"]):
             errors.append(_err("Invalid type. Expected: integer.", f"{where}.send_at"))
     if recipients > MAX_RECIPIENTS:
@@ -217,8 +263,9 @@ def validate_mail(payload: Any) -> list[dict]:
     if not isinstance(email, str) or not email:
         errors.append(_err(MSG_FROM, "from.email", f"{HELP}#message.from"))
     elif not email.isascii() or not EMAIL_RE.match(email):
-        errors.append(_err("The from email does not contain a valid address.", "from.email",
-                           f"{HELP}#message.from"))
+        errors.append(
+            _err("The from email does not contain a valid address.", "from.email", f"{HELP}#message.from")
+        )
 
     subject = payload.get("subject")
     if not (isinstance(subject, str) and subject) and not all_have_subject:
@@ -229,8 +276,12 @@ def validate_mail(payload: Any) -> list[dict]:
     _check_asm(payload.get("asm"), errors)
     enable = _sandbox_flag(payload)
     if enable is not None and not isinstance(enable, bool):
-        errors.append(_err(f"Invalid type. Expected: boolean, given: {_type_name(enable)}.",
-                           "mail_settings.sandbox_mode.enable"))
+        errors.append(
+            _err(
+                f"Invalid type. Expected: boolean, given: {_type_name(enable)}.",
+                "mail_settings.sandbox_mode.enable",
+            )
+        )
     return errors
 
 
@@ -253,11 +304,15 @@ def _check_content(content: Any, errors: list[dict]) -> None:
             errors.append(_err("The content type is required.", f"content.{i}.type"))
             continue
         if not isinstance(value, str) or not value:
-            errors.append(_err("The content value must be a string at least one character in "
-                               "length.", f"content.{i}.value", f"{HELP}#message.content.value"))
+            errors.append(
+                _err(
+                    "The content value must be a string at least one character in length.",
+                    f"content.{i}.value",
+                    f"{HELP}#message.content.value",
+                )
+            )
         if ctype.lower() in types:
-            errors.append(_err(f"The content type {ctype} may only be used once.",
-                               f"content.{i}.type"))
+            errors.append(_err(f"The content type {ctype} may only be used once.", f"content.{i}.type"))
         types.append(ctype.lower())
     expected = [t for t in ("text/plain", "text/html") if t in types]
     if types[: len(expected)] != expected:
@@ -271,14 +326,24 @@ def _check_categories(categories: Any, errors: list[dict]) -> None:
         errors.append(_err("Invalid type. Expected: array.", "categories"))
         return
     if len(categories) > MAX_CATEGORIES:
-        errors.append(_err(f"Too many categories. You may only include {MAX_CATEGORIES} categories "
-                           "per request.", "categories", f"{HELP}#message.categories"))
+        errors.append(
+            _err(
+                f"Too many categories. You may only include {MAX_CATEGORIES} categories per request.",
+                "categories",
+                f"{HELP}#message.categories",
+            )
+        )
     if len({c for c in categories if isinstance(c, str)}) != len(categories):
         errors.append(_err("The categories must be unique strings.", "categories"))
     for i, cat in enumerate(categories):
         if isinstance(cat, str) and (not cat.isascii() or len(cat) > 255):
-            errors.append(_err("A category must be an ASCII string of at most 255 characters.",
-                               f"categories.{i}", f"{HELP}#message.categories"))
+            errors.append(
+                _err(
+                    "A category must be an ASCII string of at most 255 characters.",
+                    f"categories.{i}",
+                    f"{HELP}#message.categories",
+                )
+            )
 
 
 def _check_asm(asm: Any, errors: list[dict]) -> None:
@@ -286,24 +351,41 @@ def _check_asm(asm: Any, errors: list[dict]) -> None:
         return
     if not isinstance(asm, dict) or not _is_int(asm.get("group_id")):
         given = _type_name(asm.get("group_id")) if isinstance(asm, dict) else _type_name(asm)
-        errors.append(_err(f"Invalid type. Expected: integer, given: {given}.", "asm.group_id",
-                           f"{HELP}#message.asm.group_id"))
+        errors.append(
+            _err(
+                f"Invalid type. Expected: integer, given: {given}.",
+                "asm.group_id",
+                f"{HELP}#message.asm.group_id",
+            )
+        )
     groups = asm.get("groups_to_display") if isinstance(asm, dict) else None
     if groups is None:
         return
     if not isinstance(groups, list) or not all(_is_int(g) for g in groups):
         errors.append(_err("Invalid type. Expected: array of integers.", "asm.groups_to_display"))
     elif len(groups) > MAX_GROUPS_TO_DISPLAY:
-        errors.append(_err(f"The asm.groups_to_display may have at most {MAX_GROUPS_TO_DISPLAY} "
-                           "groups.", "asm.groups_to_display",
-                           f"{HELP}#message.asm.groups_to_display"))
+        errors.append(
+            _err(
+                f"The asm.groups_to_display may have at most {MAX_GROUPS_TO_DISPLAY} groups.",
+                "asm.groups_to_display",
+                f"{HELP}#message.asm.groups_to_display",
+            )
+        )
 
 
 class FakeSendGrid:
     """Threaded loopback server; see the module docstring. Thread-safe recording and fault queue."""
 
-    def __init__(self, api_key: str = "SG.test", *, max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
-                 latency: float = 0.0, clock=time.time, host: str = "127.0.0.1", port: int = 0):
+    def __init__(
+        self,
+        api_key: str = "SG.test",
+        *,
+        max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+        latency: float = 0.0,
+        clock=time.time,
+        host: str = "127.0.0.1",
+        port: int = 0,
+    ):
         self.api_key = api_key
         self.max_body_bytes = max_body_bytes
         self.latency = latency
@@ -322,8 +404,9 @@ class FakeSendGrid:
         self._server = ThreadingHTTPServer((self._host, self._port), handler)
         self._server.daemon_threads = True
         self._stopping.clear()
-        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,),
-                                        name="FakeSendGrid", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, args=(0.05,), name="FakeSendGrid", daemon=True
+        )
         self._thread.start()
         return self
 
@@ -360,8 +443,13 @@ class FakeSendGrid:
 
     def delivered_addresses(self) -> list[str]:
         """`to` addresses of every delivered (accepted, non-sandbox) message, in order."""
-        return [to["email"] for r in self.requests if r.delivered
-                for p in r.payload["personalizations"] for to in p["to"]]
+        return [
+            to["email"]
+            for r in self.requests
+            if r.delivered
+            for p in r.payload["personalizations"]
+            for to in p["to"]
+        ]
 
     def reset(self) -> None:
         with self._lock:
@@ -369,15 +457,24 @@ class FakeSendGrid:
             self._faults.clear()
 
     # -- faults ----------------------------------------------------------------------------------
-    def fail_next(self, status: int = 500, *, reset_in: float = 1.0, limit: int = 600,
-                  body: Any = None, headers: dict[str, str] | None = None, times: int = 1) -> None:
+    def fail_next(
+        self,
+        status: int = 500,
+        *,
+        reset_in: float = 1.0,
+        limit: int = 600,
+        body: Any = None,
+        headers: dict[str, str] | None = None,
+        times: int = 1,
+    ) -> None:
         """Answer the next `times` requests with `status` without accepting them.
 
         429 carries X-RateLimit-Limit/Remaining: 0/Reset (Unix epoch seconds, now + reset_in).
         `body` (dict or bytes) and `headers` override the realistic defaults."""
         for _ in range(times):
-            self._add(_Fault("status", status=status, reset_in=reset_in, limit=limit, body=body,
-                             headers=headers))
+            self._add(
+                _Fault("status", status=status, reset_in=reset_in, limit=limit, body=body, headers=headers)
+            )
 
     def stall_next(self, seconds: float) -> None:
         """Process the next request normally (a valid one is delivered), then wait `seconds`

@@ -1,0 +1,723 @@
+"""Composing: stored announcements in, the exact messages each channel will send out.
+
+Pure: no network, no store, no clock (the caller passes ``now`` where a date is shown).
+Preview and publish both call ``compose`` so what an editor sees is byte for byte what
+goes out. Posts are fitted to the channel's exact length rule by measuring the template
+with the abstract left out and shortening the abstract to what remains; the final text is
+always re-rendered and re-counted before it is accepted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import re
+import traceback
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+from .errors import ComposeError
+from .fit import Measure, shorten, split_parts
+from .length import URL_LENGTH, mastodon_length
+from .models import Announcement, Author, Links, Paper, VenueEvent
+from .text import slugify
+
+BUILTIN_TEMPLATES = Path(__file__).resolve().parent / "templates"
+if not BUILTIN_TEMPLATES.is_dir():  # running from a source checkout
+    BUILTIN_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+
+TEMPLATE_NAMES = {
+    "mastodon_post": "mastodon_post.txt.j2",
+    "mastodon_thread": "mastodon_thread.txt.j2",
+    "email_subject": "email_subject.txt.j2",
+    "email_text": "email_digest.txt.j2",
+    "email_html": "email_digest.html.j2",
+    "page": "page.html.j2",
+    "index": "index.html.j2",
+    "feed": "feed.atom.j2",
+}
+UNSUBSCRIBE_PLACEHOLDER = "%unsubscribe_url%"
+_SLOT = "\ue000"  # a private-use character marks where the abstract goes while measuring
+_BLANK_LINES = re.compile(r"\n{3,}")
+_TRAILING_SPACE = re.compile(r"[ \t]+\n")
+_MIN_ABSTRACT_SHARE = 0.3  # drop authors to "et al." before squeezing the abstract below this
+
+
+@dataclass(frozen=True)
+class Message:
+    """One thing a channel sends: a post, a thread part, a digest or a page."""
+
+    channel: str
+    kind: str  # "post" | "thread_part" | "digest" | "page"
+    key: str  # deterministic: the outbox key and, for Mastodon, the idempotency key
+    text: str
+    paper_id: str | None = None
+    venue: str | None = None  # event label for posts, conference for digests and pages
+    venue_key: str | None = None
+    subject: str | None = None
+    html: str | None = None
+    length: int = 0
+    limit: int | None = None
+    shortened: bool = False
+    part: int = 1
+    parts: int = 1
+    spoiler_text: str = ""
+    path: str | None = None  # pages: file name inside the page folder
+    pairs: tuple[tuple[str, str], ...] = ()  # the (paper id, venue key) pairs this message announces
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "channel": self.channel,
+            "kind": self.kind,
+            "paper_id": self.paper_id,
+            "venue": self.venue,
+            "venue_key": self.venue_key,
+            "subject": self.subject,
+            "text": self.text,
+            "html": self.html,
+            "length": self.length,
+            "limit": self.limit,
+            "shortened": self.shortened,
+            "part": self.part,
+            "parts": self.parts,
+            "spoiler_text": self.spoiler_text,
+            "path": self.path,
+            "key": self.key,
+        }
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Mastodon's limits: from the instance (cached in the store) or the config."""
+
+    max_characters: int = 500
+    url_length: int = URL_LENGTH
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything composing needs from the config, as plain values."""
+
+    group_name: str = "Our group"
+    group_url: str | None = None
+    limits: Limits = Limits()
+    spoiler_text: str = ""
+    thread: bool = False
+    max_thread_parts: int = 4
+    mentions: bool = True
+    post_hashtags: tuple[str, ...] = ()
+    venue_hashtags: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    venue_info: Mapping[str, Mapping[str, str | None]] = field(default_factory=dict)
+    handles: Mapping[str, str] = field(default_factory=dict)  # member id -> @user@host
+    excerpt_chars: int | None = 600
+    subject_template: str | None = None
+    subject_max_chars: int = 150
+    page_title: str = "Papers"
+    page_base_url: str | None = None
+
+
+# --- templates ----------------------------------------------------------------------------
+
+
+def wrap(text: str, width: int = 76) -> str:
+    """Greedy word wrap that never breaks a word or a URL (plain-text e-mail)."""
+    lines: list[str] = []
+    line = ""
+    for word in text.split():
+        if line and len(line) + 1 + len(word) > width:
+            lines.append(line)
+            line = word
+        else:
+            line = f"{line} {word}" if line else word
+    if line:
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def _environment_class() -> type:
+    from jinja2.sandbox import SandboxedEnvironment
+
+    class Environment(SandboxedEnvironment):
+        """The sandbox, with a fast path for the plain dicts paperbot passes to templates.
+
+        Looking up a key of a plain dict is what the sandbox ends up doing for ``p.title``
+        anyway (after a failed attribute lookup); doing it first saves that round trip.
+        """
+
+        def getattr(self, obj: Any, attribute: str) -> Any:
+            if type(obj) is dict and attribute in obj:
+                return obj[attribute]
+            return super().getattr(obj, attribute)
+
+    return Environment
+
+
+class Templates:
+    """Jinja2 templates in a sandbox with StrictUndefined; a user folder overrides built-ins."""
+
+    def __init__(self, user_dir: Path | None = None) -> None:
+        from jinja2 import ChoiceLoader, FileSystemLoader, StrictUndefined
+
+        loaders = [FileSystemLoader(str(user_dir))] if user_dir else []
+        loaders.append(FileSystemLoader(str(BUILTIN_TEMPLATES)))
+        self.env = _environment_class()(
+            loader=ChoiceLoader(loaders),
+            undefined=StrictUndefined,
+            autoescape=lambda name: bool(name) and name.endswith((".html.j2", ".atom.j2", ".xml.j2")),
+            trim_blocks=True,
+            lstrip_blocks=True,
+            keep_trailing_newline=False,
+        )
+        self.env.filters["slug"] = slugify
+        self.env.filters["wrap"] = wrap
+        self._cache: dict[str, Any] = {}
+
+    def get(self, name: str) -> Any:
+        if name not in self._cache:
+            from jinja2 import TemplateError, TemplateSyntaxError
+
+            try:
+                self._cache[name] = self.env.get_template(name)
+            except TemplateSyntaxError as exc:
+                raise ComposeError(f"template {exc.name or name}, line {exc.lineno}: {exc.message}") from None
+            except TemplateError as exc:
+                raise ComposeError(f"template {name}: {exc}") from None
+        return self._cache[name]
+
+    def from_string(self, source: str, name: str) -> Any:
+        from jinja2 import TemplateSyntaxError
+
+        try:
+            return self.env.from_string(source)
+        except TemplateSyntaxError as exc:
+            raise ComposeError(f"{name}, line {exc.lineno}: {exc.message}") from None
+
+    def render(self, name: str, context: Mapping[str, Any], template: Any = None) -> str:
+        """Render, turning any template error into a ComposeError naming template and line."""
+        tpl = template or self.get(name)
+        try:
+            return tpl.render(context)
+        except Exception as exc:  # jinja raises UndefinedError, SecurityError, TypeError, …
+            line = _template_line(exc, tpl)
+            where = f"template {name}" + (f", line {line}" if line else "")
+            raise ComposeError(f"{where}: {exc}") from None
+
+    def verbatim(self, name: str, context: Mapping[str, Any], slot: str) -> bool:
+        """Whether the template shows ``slot`` verbatim (no filter or test on its value).
+
+        Then a text can be fitted by rendering once with a marker in the slot and putting
+        the shortened text in its place, instead of rendering again for every post.
+        """
+        key = f"verbatim:{name}:{slot}"
+        if key not in self._cache:
+            ok = True
+            for probe in ("Probe one. Probe two with 2.8% and e.g. Llama-2…", "x"):
+                marked = self.render(name, {**context, slot: _SLOT})
+                ok = (
+                    ok
+                    and marked.count(_SLOT) == 1
+                    and (marked.replace(_SLOT, probe) == self.render(name, {**context, slot: probe}))
+                )
+            self._cache[key] = ok
+        return bool(self._cache[key])
+
+    def source_of(self, name: str) -> Path | None:
+        """The file a template is loaded from (for messages and docs)."""
+        filename = self.get(name).filename
+        return Path(filename) if filename else None
+
+
+def _template_line(exc: BaseException, template: Any) -> int | None:
+    filename = getattr(template, "filename", None) or "<template>"
+    for frame in reversed(traceback.extract_tb(exc.__traceback__)):
+        if frame.filename == filename or frame.filename == "<template>":
+            return frame.lineno
+    return None
+
+
+# --- view models --------------------------------------------------------------------------
+
+
+def default_hashtags(event: VenueEvent) -> tuple[str, ...]:
+    return ("#" + re.sub(r"\W", "", event.series) + str(event.year),)
+
+
+def _author(a: Author, handles: Mapping[str, str], mentions: bool) -> dict[str, Any]:
+    handle = handles.get(a.member_id) if a.member_id else None
+    return {
+        "name": a.name,
+        "member": a.is_member,
+        "former": a.former,
+        "handle": handle,
+        "display": handle if (handle and mentions) else a.name,
+    }
+
+
+def _authors_text(authors: list[dict[str, Any]], et_al: bool) -> str:
+    names = [a["display"] for a in authors]
+    if et_al:
+        return ", ".join(names) + " et al."
+    if len(names) <= 1:
+        return "".join(names)
+    return ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def paper_context(ann: Announcement, s: Settings, *, mentions: bool = False) -> dict[str, Any]:
+    """The variables every template sees for one (paper, venue event)."""
+    p, e = ann.paper, ann.event
+    authors = [_author(a, s.handles, mentions) for a in p.authors]
+    links = p.links
+    hashtags = s.venue_hashtags.get(e.conference) or default_hashtags(e)
+    return {
+        "id": p.id,
+        "title": p.title,
+        "abstract": p.abstract,
+        "authors": authors,
+        "authors_text": _authors_text(authors, False),
+        "et_al": False,
+        "members": [a for a in authors if a["member"]],
+        "mentions": [a["handle"] for a in authors if a["handle"]] if mentions else [],
+        "link": links.primary or "",
+        "links": {
+            "arxiv": links.arxiv,
+            "pdf": links.pdf,
+            "code": list(links.code),
+            "doi": links.doi,
+            "openreview": links.openreview,
+            "url": links.url,
+            "project": links.project,
+        },
+        "code": links.code[0] if links.code else None,
+        "arxiv_id": p.arxiv_id,
+        "doi": p.doi,
+        "venue": _venue(e),
+        "hashtags": list(dict.fromkeys([*hashtags, *s.post_hashtags])),
+        "group": {"name": s.group_name, "url": s.group_url},
+        "part": 1,
+        "parts": 1,
+    }
+
+
+def _venue(e: VenueEvent) -> dict[str, Any]:
+    return {
+        "label": e.label,
+        "conference": e.conference,
+        "series": e.series,
+        "year": e.year,
+        "track": e.track,
+        "workshop": e.workshop,
+        "workshop_name": e.workshop_name,
+        "presentation": e.presentation,
+        "key": e.key,
+        "accepted_on": e.accepted_on.isoformat() if e.accepted_on else None,
+    }
+
+
+def _normalise(text: str) -> str:
+    """Trailing spaces and runs of blank lines from optional template parts are dropped."""
+    return _BLANK_LINES.sub("\n\n", _TRAILING_SPACE.sub("\n", text)).strip()
+
+
+def _on_own_line(marked: str) -> bool:
+    i = marked.find(_SLOT)
+    return i > 0 and marked[i - 1] == "\n" and marked[i + 1 : i + 2] == "\n"
+
+
+def message_key(*parts: object) -> str:
+    return hashlib.sha256(":".join(str(p) for p in parts).encode()).hexdigest()[:32]
+
+
+# --- Mastodon posts -----------------------------------------------------------------------
+
+
+class _PostFitter:
+    """Fits one paper into one post (or a thread) under the exact Mastodon count."""
+
+    def __init__(self, templates: Templates, s: Settings) -> None:
+        self.t = templates
+        self.s = s
+        self.limit = s.limits.max_characters
+        self.url_length = s.limits.url_length
+        self.spoiler = s.spoiler_text
+
+    def count(self, text: str) -> int:
+        return mastodon_length(text, self.spoiler, url_length=self.url_length)
+
+    def render(self, name: str, ctx: dict[str, Any]) -> str:
+        return _normalise(self.t.render(TEMPLATE_NAMES[name], ctx))
+
+    def base(self, name: str, ctx: dict[str, Any], slot: str = "abstract") -> tuple[str, int]:
+        """The message with a marker in ``slot``, and its length with the slot left empty."""
+        rendered = self.render(name, {**ctx, slot: _SLOT})
+        return rendered, self.count(rendered.replace(_SLOT, ""))
+
+    def author_levels(self, ctx: dict[str, Any]) -> list[dict[str, Any]]:
+        """The author list in steps: all; first author + members et al.; first author et al."""
+        authors = ctx["authors"]
+        levels = [ctx]
+        if len(authors) > 1:
+            keep = [authors[0]] + [a for a in authors[1:] if a["member"]]
+            if len(keep) < len(authors):
+                levels.append(
+                    {**ctx, "authors": keep, "authors_text": _authors_text(keep, True), "et_al": True}
+                )
+            levels.append(
+                {
+                    **ctx,
+                    "authors": authors[:1],
+                    "authors_text": _authors_text(authors[:1], True),
+                    "et_al": True,
+                }
+            )
+        return levels
+
+    def fit(self, ann: Announcement) -> list[Message]:
+        ctx = paper_context(ann, self.s, mentions=self.s.mentions)
+        abstract = ctx["abstract"]
+        measure = Measure(abstract, url_length=self.url_length)
+        if self.s.thread:
+            ctx = {**ctx, "parts": 99}  # measure with the widest numbering
+        wanted = min(measure.total(), math.ceil(_MIN_ABSTRACT_SHARE * self.limit))
+        for level in self.author_levels(ctx):
+            chosen = level
+            marked, base = self.base("mastodon_post", level)
+            if self.limit - base >= wanted:
+                break
+        if self.s.thread and measure.total() > self.limit - base:
+            return self._thread(ann, chosen, base, abstract)
+        return [self._single(ann, chosen, marked, base, abstract, measure)]
+
+    def _single(
+        self, ann: Announcement, ctx: dict[str, Any], marked: str, base: int, abstract: str, measure: Measure
+    ) -> Message:
+        min_fill = math.ceil(0.9 * self.limit) - base
+        budget = self.limit - base
+        verbatim = self.t.verbatim(TEMPLATE_NAMES["mastodon_post"], ctx, "abstract")
+        # With the slot on a line of its own nothing can join across its edges (a newline
+        # ends every URL, mention and grapheme cluster), so lengths simply add up.
+        additive = verbatim and _on_own_line(marked)
+        for _ in range(4):
+            cut = shorten(abstract, budget, measure=measure, min_fill=min_fill)
+            final_ctx = {**ctx, "abstract": cut.text}
+            if cut.text and verbatim:
+                text = marked.replace(_SLOT, cut.text)
+                length = base + cut.length if additive else self.count(text)
+            else:
+                if not cut.text:
+                    final_ctx = self._fit_title(final_ctx)
+                text = self.render("mastodon_post", final_ctx)
+                length = self.count(text)
+            if length <= self.limit:
+                return self._message(ann, text, length, cut.cut or final_ctx["title"] != ctx["title"])
+            budget -= length - self.limit  # a boundary effect (e.g. a URL next to the slot): retry smaller
+        raise ComposeError(f"paper {ann.paper.id}: cannot fit a post into {self.limit} characters")
+
+    def _fit_title(self, ctx: dict[str, Any]) -> dict[str, Any]:
+        """With no room for any abstract: keep the whole title if it fits, else shorten it."""
+        ctx = {**ctx, "abstract": ""}
+        if self.count(self.render("mastodon_post", ctx)) <= self.limit:
+            return ctx
+        _, base = self.base("mastodon_post", ctx, slot="title")
+        cut = shorten(
+            ctx["title"], self.limit - base, measure=Measure(ctx["title"], url_length=self.url_length)
+        )
+        if not cut.text:
+            raise ComposeError(
+                f"paper {ctx['id']}: even the link and venue do not fit into {self.limit} characters; "
+                "shorten the post template"
+            )
+        return {**ctx, "title": cut.text}
+
+    def _thread(self, ann: Announcement, ctx: dict[str, Any], base: int, abstract: str) -> list[Message]:
+        reply_ctx = {**ctx, "text": _SLOT, "part": 99, "parts": 99}
+        reply_base = self.count(self.render("mastodon_thread", reply_ctx).replace(_SLOT, ""))
+        min_fill = math.ceil(0.9 * self.limit)
+        pieces = split_parts(
+            abstract,
+            self.limit - base,
+            self.limit - reply_base,
+            max_parts=self.s.max_thread_parts,
+            url_length=self.url_length,
+            min_fill=min_fill - max(base, reply_base),
+        )
+        n = len(pieces)
+        messages = []
+        for i, piece in enumerate(pieces, start=1):
+            if i == 1:
+                text = self.render("mastodon_post", {**ctx, "abstract": piece.text, "part": 1, "parts": n})
+            else:
+                text = self.render("mastodon_thread", {**ctx, "text": piece.text, "part": i, "parts": n})
+            length = self.count(text)
+            if length > self.limit:
+                raise ComposeError(f"paper {ann.paper.id}: thread part {i} does not fit into {self.limit}")
+            messages.append(self._message(ann, text, length, piece.cut, part=i, parts=n))
+        return messages
+
+    def _message(
+        self, ann: Announcement, text: str, length: int, shortened: bool, *, part: int = 1, parts: int = 1
+    ) -> Message:
+        pid, vkey = ann.paper.id or "", ann.event.key
+        return Message(
+            channel="mastodon",
+            kind="post" if part == 1 else "thread_part",
+            key=message_key(pid, vkey, "mastodon", part),
+            text=text,
+            paper_id=pid,
+            venue=ann.event.label,
+            venue_key=vkey,
+            length=length,
+            limit=self.limit,
+            shortened=shortened,
+            part=part,
+            parts=parts,
+            spoiler_text=self.spoiler,
+            pairs=((pid, vkey),),
+        )
+
+
+def compose_posts(
+    announcements: Iterable[Announcement], templates: Templates, s: Settings
+) -> tuple[list[Message], list[str]]:
+    """One post (or thread) per announcement; a paper that cannot be composed is reported, not fatal."""
+    fitter = _PostFitter(templates, s)
+    messages, errors = [], []
+    for ann in announcements:
+        try:
+            messages.extend(fitter.fit(ann))
+        except ComposeError as exc:
+            if "template " in str(exc):
+                raise
+            errors.append(str(exc))
+    return messages, errors
+
+
+# --- e-mail digest ------------------------------------------------------------------------
+
+
+def _excerpt(abstract: str, limit: int | None) -> tuple[str, bool]:
+    if limit is None or not abstract:
+        return abstract, False
+    m = Measure(abstract, mastodon=False)
+    cut = shorten(abstract, limit, measure=m, min_fill=math.ceil(0.9 * limit))
+    return cut.text, cut.cut
+
+
+def presentation_counts(events: Iterable[VenueEvent]) -> dict[str, int]:
+    counts = Counter(e.presentation for e in events if e.presentation)
+    return {k: counts[k] for k in ("oral", "spotlight", "poster") if counts.get(k)}
+
+
+def group_by_conference(
+    announcements: Iterable[Announcement], s: Settings, *, excerpt: int | None
+) -> list[dict[str, Any]]:
+    """Digest and page sections: one per conference, main tracks first, workshops by name."""
+    by_conf: dict[tuple[str, int], list[Announcement]] = defaultdict(list)
+    for ann in announcements:
+        by_conf[(ann.event.series, ann.event.year)].append(ann)
+    sections = []
+    for (series, year), anns in sorted(by_conf.items(), key=lambda kv: (-kv[0][1], kv[0][0])):
+        conference = f"{series} {year}"
+        papers = []
+        for ann in anns:
+            ctx = paper_context(ann, s)
+            ctx["excerpt"], ctx["excerpt_cut"] = _excerpt(ctx["abstract"], excerpt)
+            papers.append(ctx)
+        main = [p for p in papers if p["venue"]["track"] != "workshop"]
+        workshops: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for p in papers:
+            if p["venue"]["track"] == "workshop":
+                workshops[p["venue"]["workshop_name"] or p["venue"]["workshop"] or "Workshop"].append(p)
+        info = s.venue_info.get(conference, {})
+        presentations = presentation_counts(a.event for a in anns)
+        sections.append(
+            {
+                "conference": conference,
+                "series": series,
+                "year": year,
+                "count": len(papers),
+                "workshop_count": sum(len(v) for v in workshops.values()),
+                "presentations": presentations,
+                "presentations_text": ", ".join(
+                    f"{n} {k}{'s' if n != 1 else ''}" for k, n in presentations.items()
+                ),
+                "main": main,
+                "workshops": [
+                    {"name": name, "short": ps[0]["venue"]["workshop"], "papers": ps}
+                    for name, ps in workshops.items()
+                ],
+                "papers": papers,
+                "slug": slugify(conference),
+                "name": info.get("name"),
+                "location": info.get("location"),
+                "dates": info.get("dates"),
+                "hashtags": list(s.venue_hashtags.get(conference) or default_hashtags(anns[0].event)),
+            }
+        )
+    return sections
+
+
+def compose_digest(announcements: list[Announcement], templates: Templates, s: Settings) -> Message | None:
+    """The e-mail digest of everything not yet mailed; None when there is nothing."""
+    if not announcements:
+        return None
+    sections = group_by_conference(announcements, s, excerpt=s.excerpt_chars)
+    ctx = {
+        "sections": sections,
+        "count": len(announcements),
+        "group": {"name": s.group_name, "url": s.group_url},
+        # replaced per recipient when sending (SendGrid substitutions, or per SMTP message)
+        "unsubscribe_url": UNSUBSCRIBE_PLACEHOLDER,
+    }
+    subject = _subject(templates, s, ctx)
+    ctx["subject"] = subject
+    text = _normalise(templates.render(TEMPLATE_NAMES["email_text"], ctx))
+    html = templates.render(TEMPLATE_NAMES["email_html"], ctx).strip()
+    pairs = tuple((a.paper.id or "", a.event.key) for a in announcements)
+    return Message(
+        channel="email",
+        kind="digest",
+        key=message_key("digest", *sorted(f"{p}|{v}" for p, v in pairs)),
+        text=text,
+        html=html,
+        subject=subject,
+        venue=", ".join(sec["conference"] for sec in sections),
+        length=len(text),
+        limit=None,
+        pairs=pairs,
+    )
+
+
+def _subject(templates: Templates, s: Settings, ctx: dict[str, Any]) -> str:
+    if s.subject_template:
+        raw = templates.render(
+            "[channels.email] subject",
+            ctx,
+            templates.from_string(s.subject_template, "[channels.email] subject"),
+        )
+    else:
+        raw = templates.render(TEMPLATE_NAMES["email_subject"], ctx)
+    one_line = " ".join(raw.split())  # never a CR or LF in a header
+    cut = shorten(one_line, s.subject_max_chars, measure=Measure(one_line, mastodon=False))
+    return cut.text or one_line[: s.subject_max_chars]
+
+
+# --- news pages ---------------------------------------------------------------------------
+
+
+def compose_pages(
+    due: list[Announcement], listed: list[Announcement], templates: Templates, s: Settings
+) -> list[Message]:
+    """A page per conference that has something due, the index and the Atom feed.
+
+    ``listed`` is every announcement the pages show (already published ones included), so a
+    page is always whole; ``due`` says which conferences changed.
+    """
+    if not due:
+        return []
+    sections = group_by_conference(listed, s, excerpt=None)
+    due_by_conf: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    for a in due:
+        due_by_conf[a.event.conference].append((a.paper.id or "", a.event.key))
+    published: dict[str, date] = {}
+    for a in listed:
+        seen = (a.accepted_seen_at or a.first_seen_at).astimezone(UTC).date()
+        published[a.event.conference] = max(published.get(a.event.conference, seen), seen)
+    for sec in sections:
+        sec["date"] = published[sec["conference"]]
+        sec["path"] = f"{sec['slug']}.html"
+    common = {
+        "group": {"name": s.group_name, "url": s.group_url},
+        "title": s.page_title,
+        "base_url": (s.page_base_url or "").rstrip("/"),
+    }
+    messages = []
+    for sec in sections:
+        if sec["conference"] not in due_by_conf:
+            continue
+        html = templates.render(TEMPLATE_NAMES["page"], {**common, "section": sec}).strip()
+        messages.append(
+            Message(
+                channel="page",
+                kind="page",
+                key=message_key("page", sec["path"], html),
+                text=html,
+                html=html,
+                venue=sec["conference"],
+                subject=f"{sec['count']} papers at {sec['conference']}",
+                path=sec["path"],
+                length=len(html),
+                pairs=tuple(due_by_conf[sec["conference"]]),
+            )
+        )
+    updated = max(published.values())
+    index = templates.render(TEMPLATE_NAMES["index"], {**common, "sections": sections}).strip()
+    feed = templates.render(
+        TEMPLATE_NAMES["feed"],
+        {
+            **common,
+            "sections": sections,
+            "updated": datetime.combine(updated, datetime.min.time(), UTC).isoformat().replace("+00:00", "Z"),
+        },
+    ).strip()
+    for path, body in (("index.html", index), ("feed.atom", feed)):
+        messages.append(
+            Message(
+                channel="page",
+                kind="page",
+                key=message_key("page", path, body),
+                text=body,
+                html=body if path.endswith(".html") else None,
+                path=path,
+                subject=path,
+                length=len(body),
+            )
+        )
+    return messages
+
+
+# --- all channels ---------------------------------------------------------------------------
+
+
+def sample_announcement() -> Announcement:
+    """A realistic paper used to check every template at load time."""
+    event = VenueEvent("NeurIPS", 2024, "workshop", "FITML", "Fine-Tuning Workshop", "poster")
+    paper = Paper(
+        id="arxiv:2411.04421",
+        title="Variational Low-Rank Adaptation Using IVON",
+        authors=(
+            Author("Bai Cong"),
+            Author("Yuesong Shen", "yuesong-shen"),
+            Author("Thomas Möllenhoff", "tm", True),
+        ),
+        abstract="IVON improves accuracy by 2.8% and calibration by 4.6%. See https://github.com/x/y.",
+        events=(event,),
+        arxiv_id="2411.04421",
+        links=Links(arxiv="https://arxiv.org/abs/2411.04421", code=("https://github.com/x/y",)),
+    )
+    now = datetime(2024, 12, 5, tzinfo=UTC)
+    return Announcement(paper, event, now, now)
+
+
+def check_templates(templates: Templates, s: Settings, channels: Iterable[str]) -> None:
+    """Render every template of the enabled channels once with a sample paper.
+
+    A syntax error or unknown variable surfaces now, naming template and line, instead of
+    in the middle of publishing.
+    """
+    sample = [sample_announcement()]
+    for channel in channels:
+        if channel == "mastodon":
+            compose_posts(sample, templates, s)
+            if s.thread:
+                templates.render(
+                    TEMPLATE_NAMES["mastodon_thread"],
+                    {**paper_context(sample[0], s), "text": "x", "part": 2, "parts": 2},
+                )
+        elif channel == "email":
+            compose_digest(sample, templates, s)
+        elif channel == "page":
+            compose_pages(sample, sample, templates, s)
