@@ -105,9 +105,7 @@ class App:
             mentions=masto.mentions if masto else False,
             post_hashtags=tuple(masto.hashtags) if masto else (),
             venue_hashtags={k: tuple(v.hashtags) for k, v in cfg.venues.items() if v.hashtags},
-            venue_info={
-                k: {"name": v.name, "location": v.location, "dates": v.dates} for k, v in cfg.venues.items()
-            },
+            venue_info={k: {"name": v.name, "location": v.location, "dates": v.dates} for k, v in cfg.venues.items()},
             handles=handles,
             excerpt_chars=email.excerpt_chars if email else 600,
             subject_template=email.subject if email else None,

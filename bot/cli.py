@@ -98,9 +98,7 @@ def check(ctx: click.Context, as_json: bool) -> int:
         if updated:
             click.echo(f"{updated} known paper{'s' if updated != 1 else ''} updated")
         if report.removed:
-            click.echo(
-                f"{report.removed} unannounced venue event(s) no longer listed by their source: withdrawn"
-            )
+            click.echo(f"{report.removed} unannounced venue event(s) no longer listed by their source: withdrawn")
     return 1 if report.failed else 0
 
 
@@ -159,9 +157,7 @@ def init(ctx: click.Context, mark_announced: bool, before: Any, as_json: bool) -
         _echo_problems(report.problems)
         click.echo(f"store ready at {app.config.store.path} ({store.counts()['papers']} papers)")
         if mark_announced:
-            click.echo(
-                f"{adopted} accepted venue event(s) adopted as already announced; they will not be posted"
-            )
+            click.echo(f"{adopted} accepted venue event(s) adopted as already announced; they will not be posted")
         else:
             click.echo(
                 f"{len(report.new)} accepted venue event(s) are due to be announced; run "
@@ -197,14 +193,26 @@ def _channels(app: Any, channel: str | None) -> list[str]:
 @handles_errors
 def preview(ctx: click.Context, as_json: bool, out_dir: str | None, channel: str | None) -> int:
     """Show exactly what publish would send now. Sends nothing, changes nothing, needs no network."""
+    app = _app(ctx)
+    channels = _channels(app, channel)
+    with app.open_store_readonly() as store:
+        messages, errors = _plan(app, store, channels)
+    return _show_preview(messages, errors, as_json=as_json, out_dir=out_dir, channels=channels)
+
+
+def _plan(app: Any, store: Any, channels: list[str]) -> tuple[list[Any], list[str]]:
+    from .publish import Publisher
+
+    return Publisher(app, store, sleep=lambda s: None).plan(channels)
+
+
+def _show_preview(
+    messages: list[Any], errors: list[str], *, as_json: bool, out_dir: str | None, channels: list[str]
+) -> int:
     from pathlib import Path
 
     from .preview import terminal, write_html
 
-    app = _app(ctx)
-    channels = _channels(app, channel)
-    with app.open_store_readonly() as store:
-        messages, errors = app.compose(store, channels)
     if out_dir:
         written = write_html(messages, Path(out_dir))
         if not as_json:
@@ -218,6 +226,298 @@ def preview(ctx: click.Context, as_json: bool, out_dir: str | None, channel: str
         for e in errors:
             click.echo(f"error: {e}", err=True)
     return 1 if errors else 0
+
+
+@cli.command()
+@click.option("--channel", type=click.Choice(CHANNELS), help="Only this channel.")
+@click.option(
+    "--limit",
+    type=click.IntRange(min=0),
+    default=None,
+    metavar="N",
+    help="Post at most N papers on Mastodon in this run.",
+)
+@click.option("--respect-hours", is_flag=True, help="Keep to [channels.mastodon] posting_hours.")
+@click.option("--dry-run", is_flag=True, help="Show what would be sent (exactly 'preview'); send nothing.")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary (or the dry run) as JSON.")
+@click.pass_context
+@handles_errors
+def publish(
+    ctx: click.Context,
+    channel: str | None,
+    limit: int | None,
+    respect_hours: bool,
+    dry_run: bool,
+    as_json: bool,
+) -> int:
+    """Send what is due: Mastodon posts, the e-mail digest, news pages. Each message exactly once."""
+    app = _app(ctx)
+    channels = _channels(app, channel)
+    if dry_run:
+        with app.open_store_readonly() as store:
+            messages, errors = _plan(app, store, channels)
+        return _show_preview(messages, errors, as_json=as_json, out_dir=None, channels=channels)
+    return _publish(ctx, app, channels, limit=limit, respect_hours=respect_hours, as_json=as_json)
+
+
+def _publish(
+    ctx: click.Context,
+    app: Any,
+    channels: list[str],
+    *,
+    limit: int | None,
+    respect_hours: bool,
+    as_json: bool,
+    extra: dict[str, Any] | None = None,
+) -> int:
+    import time
+
+    from .publish import Pacing, Publisher
+
+    sleep = ctx.obj.get("sleep") or time.sleep
+    publisher = Publisher(app, app.store, sleep=sleep, channel_factory=ctx.obj.get("channel_factory"))
+    summary = publisher.publish(channels, Pacing(limit=limit, respect_hours=respect_hours))
+    if as_json:
+        _json({**(extra or {}), **summary.as_json()})
+    else:
+        click.echo(summary.text())
+    return 0 if summary.ok else 1
+
+
+@cli.command()
+@click.option(
+    "--dry-run",
+    is_flag=True,
+    help="Check and preview on a copy of the store: shows what would be sent, changes nothing.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@click.pass_context
+@handles_errors
+def run(ctx: click.Context, dry_run: bool, as_json: bool) -> int:
+    """Check all sources, then publish what is due (the job to run from cron)."""
+    from .ingest import check as run_check
+
+    app = _app(ctx)
+    channels = app.config.enabled_channels()
+    if dry_run:
+        with app.open_store_readonly() as ro:
+            scratch = ro.copy_to_memory()
+        report = run_check(app.sources(), app.roster, scratch, problems=app.roster_problems)
+        if not as_json:
+            _echo_problems(report.problems)
+            click.echo(report.summary(), err=True)
+        messages, errors = _plan(app, scratch, channels)
+        code = _show_preview(messages, errors, as_json=as_json, out_dir=None, channels=channels)
+        return max(code, 1 if report.failed else 0)
+    report = run_check(app.sources(), app.roster, app.store, problems=app.roster_problems)
+    if not as_json:
+        _echo_problems(report.problems)
+        click.echo(report.summary())
+    masto = app.config.channels.mastodon
+    code = _publish(
+        ctx,
+        app,
+        channels,
+        limit=masto.max_per_run if masto else None,
+        respect_hours=True,
+        as_json=as_json,
+        extra={"check": report.as_json()},
+    )
+    return max(code, 1 if report.failed else 0)
+
+
+# --- subscribers and outbox ----------------------------------------------------------------
+
+
+@cli.group()
+def subscribers() -> None:
+    """Manage the digest's subscribers (stored in the state store)."""
+
+
+def _validate_email(address: str) -> str:
+    from email_validator import EmailNotValidError, validate_email
+
+    try:
+        return validate_email(address.strip(), check_deliverability=False).normalized
+    except EmailNotValidError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+@subscribers.command("add")
+@click.argument("email")
+@click.option("--name", default=None, help="The subscriber's name, for the To: line.")
+@click.pass_context
+@handles_errors
+def subscribers_add(ctx: click.Context, email: str, name: str | None) -> int:
+    """Add a subscriber (or re-activate one who had unsubscribed)."""
+    try:
+        address = _validate_email(email)
+    except click.BadParameter as exc:
+        raise ConfigError(f"{email!r} is not a valid address: {exc.message}") from None
+    result = _app(ctx).store.add_subscriber(address, name)
+    click.echo(f"{address}: {result}")
+    return 0
+
+
+@subscribers.command("remove")
+@click.argument("emails", nargs=-1, required=True)
+@click.pass_context
+@handles_errors
+def subscribers_remove(ctx: click.Context, emails: tuple[str, ...]) -> int:
+    """Unsubscribe addresses (kept as unsubscribed, so they are never mailed again)."""
+    n = _app(ctx).store.unsubscribe(list(emails))
+    click.echo(f"{n} address(es) unsubscribed")
+    return 0
+
+
+@subscribers.command("list")
+@click.option("--all", "show_all", is_flag=True, help="Include unsubscribed addresses.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+@handles_errors
+def subscribers_list(ctx: click.Context, show_all: bool, as_json: bool) -> int:
+    """List subscribers (active ones unless --all)."""
+    app = _app(ctx)
+    with app.open_store_readonly() as store:
+        rows = [
+            {"email": r["email"], "name": r["name"], "status": r["status"], "since": r["created_at"]}
+            for r in store.subscribers(active_only=not show_all)
+        ]
+    if as_json:
+        _json(rows)
+    else:
+        for r in rows:
+            click.echo(f"{r['email']}\t{r['name'] or ''}\t{r['status']}")
+        click.echo(f"{len(rows)} subscriber(s)", err=True)
+    return 0
+
+
+@subscribers.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.pass_context
+@handles_errors
+def subscribers_import(ctx: click.Context, path: str) -> int:
+    """Import a CSV file with a header row: column 'email', optional 'name'."""
+    import csv
+
+    store = _app(ctx).store
+    counts = {"added": 0, "reactivated": 0, "exists": 0}
+    bad = 0
+    with open(path, newline="", encoding="utf-8-sig") as f:
+        reader = csv.DictReader(f)
+        header = [h.strip().lower() for h in reader.fieldnames or []]
+        if "email" not in header:
+            raise ConfigError(f"{path}: the header row has no 'email' column (found: {', '.join(header) or 'none'})")
+        reader.fieldnames = header
+        for row in reader:
+            raw = (row.get("email") or "").strip()
+            try:
+                address = _validate_email(raw)
+            except click.BadParameter as exc:
+                click.echo(
+                    f"warning: {path}, line {reader.line_num}, field 'email': {raw!r} skipped: {exc.message}",
+                    err=True,
+                )
+                bad += 1
+                continue
+            counts[store.add_subscriber(address, (row.get("name") or "").strip() or None)] += 1
+    click.echo(
+        f"{counts['added']} added, {counts['reactivated']} re-activated, {counts['exists']} already there,"
+        f" {bad} invalid"
+    )
+    return 1 if bad else 0
+
+
+@subscribers.command("export")
+@click.option("--all", "show_all", is_flag=True, help="Include unsubscribed addresses (with a status column).")
+@click.pass_context
+@handles_errors
+def subscribers_export(ctx: click.Context, show_all: bool) -> int:
+    """Write the subscribers as CSV (email,name) to standard output."""
+    import csv
+
+    app = _app(ctx)
+    out = csv.writer(sys.stdout, lineterminator="\n")
+    out.writerow(["email", "name", "status"] if show_all else ["email", "name"])
+    with app.open_store_readonly() as store:
+        for r in store.subscribers(active_only=not show_all):
+            out.writerow([r["email"], r["name"] or ""] + ([r["status"]] if show_all else []))
+    return 0
+
+
+@cli.group()
+def outbox() -> None:
+    """Inspect and resolve messages in the outbox (failed or uncertain sends)."""
+
+
+@outbox.command("list")
+@click.option(
+    "--state",
+    type=click.Choice(["pending", "sending", "sent", "failed", "uncertain"]),
+    multiple=True,
+    help="Only these states (repeatable).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+@handles_errors
+def outbox_list(ctx: click.Context, state: tuple[str, ...], as_json: bool) -> int:
+    """List outbox messages with their state, attempts and last error."""
+    app = _app(ctx)
+    with app.open_store_readonly() as store:
+        rows = store.all_outbox(state or None)
+    data = [
+        {
+            "key": r.key,
+            "channel": r.channel,
+            "kind": r.kind,
+            "state": r.state,
+            "paper_id": r.paper_id,
+            "part": r.part,
+            "attempts": r.attempts,
+            "error": r.last_error,
+            "remote_id": r.remote_id,
+            "remote_url": r.remote_url,
+            "recipients": r.recipients,
+        }
+        for r in rows
+    ]
+    if as_json:
+        _json(data)
+    else:
+        for d in data:
+            what = d["paper_id"] or f"{d['recipients']} recipient(s)"
+            click.echo(f"{d['key']}\t{d['channel']}\t{d['state']}\t{what}\t{d['error'] or ''}")
+    return 0
+
+
+@outbox.command("retry")
+@click.argument("key")
+@click.pass_context
+@handles_errors
+def outbox_retry(ctx: click.Context, key: str) -> int:
+    """Send a failed or uncertain message again on the next publish (may duplicate an uncertain one)."""
+    store = _app(ctx).store
+    row = store.outbox_row(key)
+    if row is None or row.state not in ("failed", "uncertain"):
+        raise ConfigError(f"no failed or uncertain message with key {key!r} (see 'paperbot outbox list')")
+    store.mark_state(key, "pending", f"retry requested after: {row.last_error}")
+    click.echo(f"{key}: pending again")
+    return 0
+
+
+@outbox.command("mark-sent")
+@click.argument("key")
+@click.pass_context
+@handles_errors
+def outbox_mark_sent(ctx: click.Context, key: str) -> int:
+    """Record an uncertain message as delivered (after checking the account or the provider)."""
+    store = _app(ctx).store
+    row = store.outbox_row(key)
+    if row is None or row.state not in ("uncertain", "failed", "pending", "sending"):
+        raise ConfigError(f"no unsent message with key {key!r} (see 'paperbot outbox list')")
+    store.mark_sent(key, remote_id=row.remote_id)
+    click.echo(f"{key}: marked sent")
+    return 0
 
 
 def main() -> None:

@@ -362,9 +362,7 @@ class _PostFitter:
         if len(authors) > 1:
             keep = [authors[0]] + [a for a in authors[1:] if a["member"]]
             if len(keep) < len(authors):
-                levels.append(
-                    {**ctx, "authors": keep, "authors_text": _authors_text(keep, True), "et_al": True}
-                )
+                levels.append({**ctx, "authors": keep, "authors_text": _authors_text(keep, True), "et_al": True})
             levels.append(
                 {
                     **ctx,
@@ -422,9 +420,7 @@ class _PostFitter:
         if self.count(self.render("mastodon_post", ctx)) <= self.limit:
             return ctx
         _, base = self.base("mastodon_post", ctx, slot="title")
-        cut = shorten(
-            ctx["title"], self.limit - base, measure=Measure(ctx["title"], url_length=self.url_length)
-        )
+        cut = shorten(ctx["title"], self.limit - base, measure=Measure(ctx["title"], url_length=self.url_length))
         if not cut.text:
             raise ComposeError(
                 f"paper {ctx['id']}: even the link and venue do not fit into {self.limit} characters; "
@@ -541,13 +537,10 @@ def group_by_conference(
                 "count": len(papers),
                 "workshop_count": sum(len(v) for v in workshops.values()),
                 "presentations": presentations,
-                "presentations_text": ", ".join(
-                    f"{n} {k}{'s' if n != 1 else ''}" for k, n in presentations.items()
-                ),
+                "presentations_text": ", ".join(f"{n} {k}{'s' if n != 1 else ''}" for k, n in presentations.items()),
                 "main": main,
                 "workshops": [
-                    {"name": name, "short": ps[0]["venue"]["workshop"], "papers": ps}
-                    for name, ps in workshops.items()
+                    {"name": name, "short": ps[0]["venue"]["workshop"], "papers": ps} for name, ps in workshops.items()
                 ],
                 "papers": papers,
                 "slug": slugify(conference),

@@ -29,9 +29,7 @@ def arxiv_id(value: str) -> str:
     m = _ARXIV_CORR.search(text)
     if m:
         return f"{m.group(1)}.{m.group(2)}"
-    raise ValueError(
-        f"not an arXiv id: {value!r} (expected e.g. 2405.01234 or https://arxiv.org/abs/2405.01234)"
-    )
+    raise ValueError(f"not an arXiv id: {value!r} (expected e.g. 2405.01234 or https://arxiv.org/abs/2405.01234)")
 
 
 def doi(value: str) -> str:

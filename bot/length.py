@@ -279,9 +279,7 @@ _VALID_TCO_URL = re.compile(r"https?://t\.co/([a-z0-9]+)", re.IGNORECASE)
 # Connector_Punctuation). regex's own \w / [[:word:]] also admits U+200C/U+200D.
 _WORD = r"\p{Alphabetic}\p{M}\p{Nd}\p{Pc}"
 # Account::MENTION_RE: only USERNAME_RE is case-insensitive.
-_MENTION = regex.compile(
-    rf"(?<![=/{_WORD}])@((?i:[a-z0-9_]+(?:[.-]+[a-z0-9_]+)*)(?:@[{_WORD}]+(?:[.-]+[{_WORD}]+)*)?)"
-)
+_MENTION = regex.compile(rf"(?<![=/{_WORD}])@((?i:[a-z0-9_]+(?:[.-]+[a-z0-9_]+)*)(?:@[{_WORD}]+(?:[.-]+[{_WORD}]+)*)?)")
 # twitter-text end_mention_match, applied to the text after a candidate mention.
 _END_MENTION = regex.compile(rf"[@＠]|[{_LATIN_ACCENTS}]|://", regex.IGNORECASE)
 
@@ -320,8 +318,7 @@ def _ranges(prop: str, *, bmp_only: bool = False) -> str:
     """A regex property as explicit code-point ranges, for the stdlib re engine."""
     every = _every()[:_BMP_SIZE] if bmp_only else _every()
     return "".join(
-        f"\\U{ord(m.group()[0]):08x}-\\U{ord(m.group()[-1]):08x}"
-        for m in regex.finditer(rf"[{prop}]+", every)
+        f"\\U{ord(m.group()[0]):08x}-\\U{ord(m.group()[-1]):08x}" for m in regex.finditer(rf"[{prop}]+", every)
     )
 
 
@@ -631,10 +628,7 @@ def mastodon_length(text: str, spoiler_text: str = "", *, url_length: int = URL_
 
 def find_entities(text: str, *, url_length: int = URL_LENGTH) -> list[tuple[int, int, int]]:
     """(start, end, counted_length) of every URL and mention, in one scan."""
-    return [
-        (s, e, url_length if username is None else _count("@" + username))
-        for s, e, username in _entities(text)
-    ]
+    return [(s, e, url_length if username is None else _count("@" + username)) for s, e, username in _entities(text)]
 
 
 def find_urls(text: str) -> list[tuple[int, int]]:

@@ -120,9 +120,7 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        where = ", ".join(
-            p for p in (self.source, self.record, f"field '{self.field}'" if self.field else "") if p
-        )
+        where = ", ".join(p for p in (self.source, self.record, f"field '{self.field}'" if self.field else "") if p)
         return f"{where}: {self.message}"
 
     def as_dict(self) -> dict[str, str]:

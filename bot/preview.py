@@ -96,13 +96,9 @@ def write_html(messages: list[Message], out: Path) -> list[Path]:
     for p in pages:
         write(f"pages/{p.path}", p.text + "\n")
         if p.path and p.path.endswith(".html") and p.path != "index.html":
-            links.append(
-                f'<li><a href="pages/{p.path}">News page: {html.escape(p.subject or p.path)}</a></li>'
-            )
+            links.append(f'<li><a href="pages/{p.path}">News page: {html.escape(p.subject or p.path)}</a></li>')
     if pages:
-        links.append(
-            '<li><a href="pages/index.html">News index</a> · <a href="pages/feed.atom">Atom feed</a></li>'
-        )
+        links.append('<li><a href="pages/index.html">News index</a> · <a href="pages/feed.atom">Atom feed</a></li>')
     body = (
         '<h1>paperbot preview</h1><p class="meta">What <code>paperbot publish</code> would send now. '
         "Nothing was sent and nothing was changed.</p><ul>" + "".join(links) + "</ul>"

@@ -160,9 +160,7 @@ class Roster:
     match_initials: bool = True
     transliterate: bool = True
     _by_full: dict[str, list[Member]] = field(default_factory=lambda: defaultdict(list), repr=False)
-    _by_family: dict[str, list[tuple[Member, _Name]]] = field(
-        default_factory=lambda: defaultdict(list), repr=False
-    )
+    _by_family: dict[str, list[tuple[Member, _Name]]] = field(default_factory=lambda: defaultdict(list), repr=False)
 
     def __post_init__(self) -> None:
         for member in self.members:
@@ -237,9 +235,7 @@ def _given_compatible(a: _Name, b: _Name, transliterate: bool) -> bool:
     return bool(left & right)
 
 
-def load_roster(
-    path: Path, *, match_initials: bool = True, transliterate: bool = True
-) -> tuple[Roster, list[Problem]]:
+def load_roster(path: Path, *, match_initials: bool = True, transliterate: bool = True) -> tuple[Roster, list[Problem]]:
     """Read the roster YAML. A bad member is reported and skipped; a bad file is a ConfigError."""
     import yaml
 

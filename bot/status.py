@@ -55,9 +55,7 @@ def render(data: dict[str, Any]) -> str:
         lines.append("no papers yet: run 'paperbot check'")
         return "\n".join(lines)
     channels = data["channels"]
-    head = f"{'venue':<24} {'events':>6} {'adopted':>7}" + "".join(
-        f" {c + ' sent/due':>18}" for c in channels
-    )
+    head = f"{'venue':<24} {'events':>6} {'adopted':>7}" + "".join(f" {c + ' sent/due':>18}" for c in channels)
     lines += [head, "-" * len(head)]
     for name, v in data["venues"].items():
         line = f"{name:<24} {v['events']:>6} {v['adopted']:>7}"

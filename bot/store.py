@@ -101,6 +101,65 @@ migration(
 )
 
 
+migration(
+    "m002_outbox_digests_subscribers",
+    """
+        -- every message publishing sends, recorded before it is sent
+        CREATE TABLE outbox (
+            key TEXT PRIMARY KEY,             -- deterministic; Mastodon's Idempotency-Key
+            channel TEXT NOT NULL,
+            kind TEXT NOT NULL,               -- post | thread_part | email_batch
+            paper_id TEXT,
+            venue_key TEXT,
+            part INTEGER NOT NULL DEFAULT 1,
+            parts INTEGER NOT NULL DEFAULT 1,
+            thread_key TEXT,                  -- key of part 1 of a thread
+            digest_id TEXT,
+            batch_no INTEGER,
+            first_subscriber INTEGER,
+            last_subscriber INTEGER,
+            recipients INTEGER,
+            text TEXT NOT NULL DEFAULT '',
+            spoiler_text TEXT NOT NULL DEFAULT '',
+            state TEXT NOT NULL CHECK (state IN ('pending', 'sending', 'sent', 'failed', 'uncertain')),
+            attempts INTEGER NOT NULL DEFAULT 0,
+            last_error TEXT,
+            remote_id TEXT,
+            remote_url TEXT,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            first_attempt_at TEXT,
+            sent_at TEXT
+        );
+        CREATE INDEX outbox_channel_state ON outbox(channel, state);
+        CREATE INDEX outbox_pair ON outbox(paper_id, venue_key, channel);
+        CREATE INDEX outbox_digest ON outbox(digest_id, batch_no);
+        CREATE TABLE digests (
+            id TEXT PRIMARY KEY,
+            subject TEXT NOT NULL,
+            text TEXT NOT NULL,
+            html TEXT NOT NULL,
+            pairs TEXT NOT NULL,              -- JSON [[paper_id, venue_key], ...]
+            state TEXT NOT NULL CHECK (state IN ('sending', 'done')),
+            next_subscriber INTEGER NOT NULL DEFAULT 0,  -- batches take subscribers with a larger id
+            created_at TEXT NOT NULL,
+            finished_at TEXT
+        );
+        CREATE TABLE subscribers (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            email TEXT NOT NULL UNIQUE,       -- lowercased
+            name TEXT,
+            token TEXT NOT NULL UNIQUE,       -- opaque, for per-recipient unsubscribe links
+            status TEXT NOT NULL CHECK (status IN ('active', 'unsubscribed')),
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            unsubscribed_at TEXT
+        );
+        CREATE INDEX subscribers_status ON subscribers(status, id);
+    """,
+)
+
+
 def utc_now() -> datetime:
     return datetime.now(UTC)
 
@@ -158,6 +217,40 @@ def content_hash(paper: Paper) -> str:
     return hashlib.sha256(json.dumps(payload, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
 
+# --- outbox ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OutboxRow:
+    key: str
+    channel: str
+    kind: str
+    state: str
+    text: str
+    spoiler_text: str
+    paper_id: str | None
+    venue_key: str | None
+    part: int
+    parts: int
+    thread_key: str | None
+    digest_id: str | None
+    batch_no: int | None
+    first_subscriber: int | None
+    last_subscriber: int | None
+    recipients: int | None
+    attempts: int
+    last_error: str | None
+    remote_id: str | None
+    remote_url: str | None
+    created_at: str
+    first_attempt_at: str | None
+    sent_at: str | None
+
+    @classmethod
+    def from_row(cls, row: sqlite3.Row) -> OutboxRow:
+        return cls(**{name: row[name] for name in cls.__dataclass_fields__})
+
+
 class Store:
     """All persistent state. Safe against a crash at any point: every change is one transaction."""
 
@@ -198,6 +291,13 @@ class Store:
     def close(self) -> None:
         self.db.close()
 
+    def copy_to_memory(self) -> Store:
+        """A private in-memory copy: a dry run can change it freely, the file stays untouched."""
+        copy = Store(":memory:", clock=self.clock)
+        self.db.backup(copy.db)
+        copy.migrate()
+        return copy
+
     def __enter__(self) -> Store:
         return self
 
@@ -218,9 +318,7 @@ class Store:
 
     def migrate(self) -> list[str]:
         """Apply the migrations not yet applied, each in its own transaction."""
-        self.db.execute(
-            "CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)"
-        )
+        self.db.execute("CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
         done = {r[0] for r in self.db.execute("SELECT name FROM migrations")}
         unknown = done - {name for name, _ in MIGRATIONS}
         if unknown:
@@ -432,7 +530,9 @@ class Store:
             FROM venue_events e JOIN papers p ON p.id = e.paper_id
             WHERE e.status IN ('accepted', 'published') AND e.baseline_at IS NULL
               AND NOT EXISTS (SELECT 1 FROM announcements a WHERE a.paper_id = e.paper_id
-                              AND a.venue_key = e.venue_key AND a.channel = ?)
+                              AND a.venue_key = e.venue_key AND a.channel = ?1)
+              AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.paper_id = e.paper_id
+                              AND o.venue_key = e.venue_key AND o.channel = ?1)
             ORDER BY e.series, e.year, e.track != 'main', e.venue_key, p.title
             """,
             (channel,),
@@ -543,12 +643,231 @@ class Store:
                 (key, value, self.now()),
             )
 
+    # --- outbox ----------------------------------------------------------------------
+
+    # posts
+
+    def enqueue_posts(self, messages: list, *, channel: str = "mastodon") -> int:
+        """Record a paper's post (and thread parts) as pending, all parts in one transaction."""
+        now = self.now()
+        with self.transaction() as db:
+            before = db.total_changes
+            thread_key = messages[0].key if messages else None
+            for m in messages:
+                db.execute(
+                    "INSERT OR IGNORE INTO outbox (key, channel, kind, paper_id, venue_key, part, parts,"
+                    " thread_key, text, spoiler_text, state, created_at, updated_at)"
+                    " VALUES (?,?,?,?,?,?,?,?,?,?, 'pending', ?, ?)",
+                    (
+                        m.key,
+                        channel,
+                        m.kind,
+                        m.paper_id,
+                        m.venue_key,
+                        m.part,
+                        m.parts,
+                        thread_key,
+                        m.text,
+                        m.spoiler_text,
+                        now,
+                        now,
+                    ),
+                )
+            return db.total_changes - before
+
+    def outbox(self, channel: str, states: tuple[str, ...] = ("pending", "sending")) -> list[OutboxRow]:
+        marks = ",".join("?" * len(states))
+        rows = self.db.execute(
+            f"SELECT * FROM outbox WHERE channel = ? AND state IN ({marks}) ORDER BY created_at, thread_key, part, key",
+            (channel, *states),
+        ).fetchall()
+        return [OutboxRow.from_row(r) for r in rows]
+
+    def outbox_row(self, key: str) -> OutboxRow | None:
+        row = self.db.execute("SELECT * FROM outbox WHERE key = ?", (key,)).fetchone()
+        return OutboxRow.from_row(row) if row else None
+
+    def all_outbox(self, states: tuple[str, ...] | None = None) -> list[OutboxRow]:
+        if states:
+            marks = ",".join("?" * len(states))
+            rows = self.db.execute(
+                f"SELECT * FROM outbox WHERE state IN ({marks}) ORDER BY created_at, key", states
+            ).fetchall()
+        else:
+            rows = self.db.execute("SELECT * FROM outbox ORDER BY created_at, key").fetchall()
+        return [OutboxRow.from_row(r) for r in rows]
+
+    def mark_sending(self, key: str) -> None:
+        """Claim a message right before the network call: a crash now leaves it 'sending'."""
+        now = self.now()
+        with self.transaction() as db:
+            db.execute(
+                "UPDATE outbox SET state='sending', attempts=attempts+1, updated_at=?,"
+                " first_attempt_at=COALESCE(first_attempt_at, ?) WHERE key=?",
+                (now, now, key),
+            )
+
+    def mark_sent(self, key: str, *, remote_id: str | None = None, remote_url: str | None = None) -> None:
+        """Finalise a sent message; its pair counts as announced once part 1 is out."""
+        now = self.now()
+        with self.transaction() as db:
+            db.execute(
+                "UPDATE outbox SET state='sent', remote_id=?, remote_url=?, sent_at=?, updated_at=?,"
+                " last_error=NULL WHERE key=?",
+                (remote_id, remote_url, now, now, key),
+            )
+            row = db.execute("SELECT channel, paper_id, venue_key, part FROM outbox WHERE key=?", (key,)).fetchone()
+            if row and row["paper_id"] and row["part"] == 1:
+                db.execute(
+                    "INSERT OR IGNORE INTO announcements VALUES (?,?,?,?,?,?)",
+                    (row["paper_id"], row["venue_key"], row["channel"], now, remote_id, remote_url),
+                )
+
+    def mark_state(self, key: str, state: str, error: str | None = None) -> None:
+        """Move a message to pending (try again later), failed or uncertain, with the reason."""
+        with self.transaction() as db:
+            db.execute(
+                "UPDATE outbox SET state=?, last_error=?, updated_at=? WHERE key=?",
+                (state, error, self.now(), key),
+            )
+
+    def sent_since(self, channel: str, since: str) -> int:
+        """Messages sent on ``channel`` at or after ``since`` (for the account's status quota)."""
+        return self.db.execute(
+            "SELECT count(*) FROM outbox WHERE channel=? AND state='sent' AND sent_at >= ?", (channel, since)
+        ).fetchone()[0]
+
+    # digests
+
+    def open_digest(self) -> dict[str, str] | None:
+        row = self.db.execute("SELECT * FROM digests WHERE state='sending' ORDER BY created_at LIMIT 1").fetchone()
+        return dict(row) if row else None
+
+    def create_digest(self, message) -> None:
+        """Store the digest and assign its pairs to it, atomically: each pair is in one digest only."""
+        now = self.now()
+        with self.transaction() as db:
+            db.execute(
+                "INSERT INTO digests (id, subject, text, html, pairs, state, created_at)"
+                " VALUES (?,?,?,?,?, 'sending', ?)",
+                (
+                    message.key,
+                    message.subject,
+                    message.text,
+                    message.html or "",
+                    json.dumps(message.pairs),
+                    now,
+                ),
+            )
+            db.executemany(
+                "INSERT OR IGNORE INTO announcements VALUES (?,?, 'email', ?, ?, NULL)",
+                [(p, v, now, message.key) for p, v in message.pairs],
+            )
+
+    def next_batch(self, digest_id: str, batch_size: int) -> OutboxRow | None:
+        """The digest's next batch: a pending one, or the next ``batch_size`` active subscribers.
+
+        The new batch is recorded (pending) before anything is sent; when no subscriber is
+        left the digest is done.
+        """
+        with self.transaction() as db:
+            row = db.execute(
+                "SELECT * FROM outbox WHERE digest_id=? AND state IN ('pending', 'sending') ORDER BY batch_no LIMIT 1",
+                (digest_id,),
+            ).fetchone()
+            if row:
+                return OutboxRow.from_row(row)
+            digest = db.execute("SELECT next_subscriber FROM digests WHERE id=?", (digest_id,)).fetchone()
+            ids = [
+                r[0]
+                for r in db.execute(
+                    "SELECT id FROM subscribers WHERE status='active' AND id > ? ORDER BY id LIMIT ?",
+                    (digest["next_subscriber"], batch_size),
+                )
+            ]
+            now = self.now()
+            if not ids:
+                db.execute("UPDATE digests SET state='done', finished_at=? WHERE id=?", (now, digest_id))
+                return None
+            batch_no = db.execute(
+                "SELECT COALESCE(MAX(batch_no), 0) + 1 FROM outbox WHERE digest_id=?", (digest_id,)
+            ).fetchone()[0]
+            key = f"{digest_id}:{batch_no}"
+            db.execute(
+                "INSERT INTO outbox (key, channel, kind, digest_id, batch_no, first_subscriber, last_subscriber,"
+                " recipients, state, created_at, updated_at) VALUES (?, 'email', 'email_batch', ?,?,?,?,?,"
+                " 'pending', ?, ?)",
+                (key, digest_id, batch_no, ids[0], ids[-1], len(ids), now, now),
+            )
+            db.execute("UPDATE digests SET next_subscriber=? WHERE id=?", (ids[-1], digest_id))
+            return OutboxRow.from_row(db.execute("SELECT * FROM outbox WHERE key=?", (key,)).fetchone())
+
+    def digest(self, digest_id: str) -> dict[str, str]:
+        return dict(self.db.execute("SELECT * FROM digests WHERE id=?", (digest_id,)).fetchone())
+
+    # subscribers
+
+    def add_subscriber(self, email: str, name: str | None = None) -> str:
+        """Add (or re-activate) an address; returns "added", "reactivated" or "exists"."""
+        import secrets
+
+        email = email.strip().lower()
+        now = self.now()
+        with self.transaction() as db:
+            row = db.execute("SELECT status FROM subscribers WHERE email=?", (email,)).fetchone()
+            if row is None:
+                db.execute(
+                    "INSERT INTO subscribers (email, name, token, status, created_at, updated_at)"
+                    " VALUES (?,?,?, 'active', ?, ?)",
+                    (email, name, secrets.token_urlsafe(24), now, now),
+                )
+                return "added"
+            if row["status"] == "active":
+                if name:
+                    db.execute("UPDATE subscribers SET name=?, updated_at=? WHERE email=?", (name, now, email))
+                return "exists"
+            db.execute(
+                "UPDATE subscribers SET status='active', name=COALESCE(?, name), unsubscribed_at=NULL,"
+                " updated_at=? WHERE email=?",
+                (name, now, email),
+            )
+            return "reactivated"
+
+    def unsubscribe(self, emails: list[str]) -> int:
+        """Mark addresses unsubscribed (kept, so they are never mailed again by accident)."""
+        now = self.now()
+        with self.transaction() as db:
+            cur = db.executemany(
+                "UPDATE subscribers SET status='unsubscribed', unsubscribed_at=?, updated_at=?"
+                " WHERE email=? AND status='active'",
+                [(now, now, e.strip().lower()) for e in emails],
+            )
+            return cur.rowcount
+
+    def subscribers(
+        self, *, active_only: bool = True, first: int = 0, last: int | None = None, chunk: int = 1000
+    ) -> Iterator[sqlite3.Row]:
+        """Stream subscribers by id, ``chunk`` rows at a time (memory stays flat)."""
+        after = first - 1
+        while True:
+            rows = self.db.execute(
+                "SELECT * FROM subscribers WHERE id > ? AND (? IS NULL OR id <= ?)"
+                + (" AND status='active'" if active_only else "")
+                + " ORDER BY id LIMIT ?",
+                (after, last, last, chunk),
+            ).fetchall()
+            yield from rows
+            if len(rows) < chunk:
+                return
+            after = rows[-1]["id"]
+
+    def subscriber_counts(self) -> dict[str, int]:
+        return {r[0]: r[1] for r in self.db.execute("SELECT status, count(*) FROM subscribers GROUP BY status")}
+
 
 def _merge(stored: Paper, new: Paper) -> Paper:
     """New non-empty values win; empty ones keep what is stored."""
-    links = Links(
-        **{k: getattr(new.links, k) or getattr(stored.links, k) for k in Links.__dataclass_fields__}
-    )
+    links = Links(**{k: getattr(new.links, k) or getattr(stored.links, k) for k in Links.__dataclass_fields__})
     return Paper(
         title=new.title or stored.title,
         authors=new.authors or stored.authors,

@@ -22,9 +22,7 @@ _DOLLAR = re.compile(r"(?<!\\)\$")
 # Macros pylatexenc mishandles (drops or crashes on): rewrite them first.
 _HREF = re.compile(r"\\href\{([^{}]*)\}\{([^{}]*)\}")
 _URL = re.compile(r"\\(?:url|texttt|path)\{([^{}]*)\}")
-_FORMAT_MACRO = re.compile(
-    r"\\(?:emph|textbf|textit|textsc|textrm|textsf|texttt|mathrm|mathbf|text)\{([^{}]*)\}"
-)
+_FORMAT_MACRO = re.compile(r"\\(?:emph|textbf|textit|textsc|textrm|textsf|texttt|mathrm|mathbf|text)\{([^{}]*)\}")
 _MARKUP = re.compile(r"\\[A-Za-z]+|[{}$]")
 _SPACES = re.compile(r"\s+")
 _SPACE_BEFORE_PUNCT = re.compile(r"\s+([.,;:!?)])")

@@ -127,9 +127,7 @@ def record_to_paper(data: dict[str, Any], *, source: str, label: str) -> tuple[P
         else:
             year = parsed.year or _int(data.get("year")) or (accepted_on.year if accepted_on else None)
             track = (_text(data.get("track")) or parsed.track).strip().lower()
-            presentation = (
-                _text(data.get("presentation")) or parsed.presentation or ""
-            ).strip().lower() or None
+            presentation = (_text(data.get("presentation")) or parsed.presentation or "").strip().lower() or None
             workshop = _text(data.get("workshop")) or parsed.workshop
             workshop_name = _text(data.get("workshop_name"))
             if parsed.status and not data.get("status"):
@@ -191,9 +189,7 @@ def record_to_paper(data: dict[str, Any], *, source: str, label: str) -> tuple[P
 
 
 def _acronym(name: str) -> str:
-    words = [
-        w for w in name.replace("-", " ").split() if w[:1].isupper() and w.lower() not in {"workshop", "on"}
-    ]
+    words = [w for w in name.replace("-", " ").split() if w[:1].isupper() and w.lower() not in {"workshop", "on"}]
     return "".join(w[0] for w in words)[:12] or name[:12]
 
 

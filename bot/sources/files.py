@@ -117,9 +117,7 @@ def _read_yaml(text: str, source: str) -> FetchResult:
         line = node.start_mark.line + 1
         label = _label(index, line, item.get("title") if isinstance(item, dict) else None)
         if not isinstance(item, dict):
-            result.problems.append(
-                Problem(source, label, "", "expected a mapping of fields (title:, authors:, …)")
-            )
+            result.problems.append(Problem(source, label, "", "expected a mapping of fields (title:, authors:, …)"))
             continue
         records.append(({str(k): v for k, v in item.items()}, label))
     return _collect(records, source, result)
@@ -132,9 +130,7 @@ def _read_csv(text: str, source: str) -> FetchResult:
     reader = csv.DictReader(io.StringIO(text))
     header = [h.strip().lower() for h in (reader.fieldnames or [])]
     if not header:
-        return _failed(
-            source, "empty CSV file; the first row must name the columns (title, authors, venue, …)"
-        )
+        return _failed(source, "empty CSV file; the first row must name the columns (title, authors, venue, …)")
     unknown = [h for h in header if h and h not in KNOWN_FIELDS]
     if unknown:
         return _failed(
@@ -245,9 +241,7 @@ def _bib_venue(container: str, abbr: str, year: Any) -> tuple[str | None, str | 
     paren = _PAREN.search(container)
     inner = paren.group(1) if paren else ""
     if "@" in inner:  # "(FITML @ NeurIPS 2024)"
-        return inner if re.search(r"\d{4}", inner) else f"{inner} {year_text}", container[
-            : paren.start()
-        ].strip()
+        return inner if re.search(r"\d{4}", inner) else f"{inner} {year_text}", container[: paren.start()].strip()
     series = abbr or long_name_series(container) or (inner if inner and len(inner) < 20 else "")
     if not series:
         if not container:

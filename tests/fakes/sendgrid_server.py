@@ -394,6 +394,7 @@ class FakeSendGrid:
         self._lock = threading.Lock()
         self._requests: list[Received] = []
         self._faults: deque[_Fault] = deque()
+        self.suppressions: dict[int, list[str]] = {}  # ASM group id -> unsubscribed addresses
         self._stopping = threading.Event()
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -508,7 +509,16 @@ class _Handler(BaseHTTPRequestHandler):
         pass
 
     def do_GET(self):
-        self._reply(405, {"errors": [_err("method not allowed")]})
+        """``GET /v3/asm/groups/{id}/suppressions``: the group's unsubscribed addresses."""
+        fake = self.fake
+        m = re.fullmatch(r"/v3/asm/groups/(\d+)/suppressions/?", self.path.split("?", 1)[0])
+        if not m:
+            return self._reply(405, {"errors": [_err("method not allowed")]})
+        if self.headers.get("Authorization") != f"Bearer {fake.api_key}":
+            return self._reply(401, {"errors": [_err("authorization required")]})
+        with fake._lock:
+            emails = list(fake.suppressions.get(int(m.group(1)), []))
+        return self._reply(200, emails)
 
     def do_POST(self):
         fake = self.fake

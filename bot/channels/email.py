@@ -1,0 +1,229 @@
+"""The e-mail digest: SendGrid (default) or SMTP, one batch of subscribers per call.
+
+Every recipient gets their own personalization (nobody sees another address), their
+own List-Unsubscribe URL with an opaque token, and List-Unsubscribe-Post for RFC 8058
+one-click unsubscribe. SendGrid has no idempotency key, so a batch whose fate is unknown
+(a timeout after sending, a 5xx) is reported as uncertain rather than sent again.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import socket
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from ..compose import UNSUBSCRIBE_PLACEHOLDER
+from ..config import EmailConfig
+from . import Outcome
+
+
+@dataclass(frozen=True)
+class Recipient:
+    id: int
+    email: str
+    name: str | None
+    token: str
+
+
+@dataclass(frozen=True)
+class Digest:
+    id: str
+    subject: str
+    text: str
+    html: str
+
+
+def unsubscribe_link(cfg: EmailConfig, token: str) -> str:
+    return (cfg.unsubscribe_url or "").replace("{token}", token)
+
+
+def sendgrid_payload(
+    digest: Digest, recipients: Sequence[Recipient], cfg: EmailConfig, *, batch_key: str
+) -> dict[str, Any]:
+    """The Mail Send body for one batch, following SendGrid's rules to the letter."""
+    personalizations = []
+    for r in recipients:
+        to: dict[str, str] = {"email": r.email}
+        if r.name:
+            to["name"] = r.name
+        link = unsubscribe_link(cfg, r.token)
+        personalizations.append(
+            {
+                "to": [to],
+                "headers": {"List-Unsubscribe": f"<{link}>"},
+                "substitutions": {UNSUBSCRIBE_PLACEHOLDER: link},
+                "custom_args": {
+                    "paperbot_digest": digest.id,
+                    "paperbot_batch": batch_key,
+                    "subscriber": str(r.id),
+                },
+            }
+        )
+    sender: dict[str, str] = {"email": cfg.from_ or ""}
+    if cfg.from_name:
+        sender["name"] = cfg.from_name
+    payload: dict[str, Any] = {
+        "personalizations": personalizations,
+        "from": sender,
+        "subject": digest.subject,
+        "content": [
+            {"type": "text/plain", "value": digest.text},
+            {"type": "text/html", "value": digest.html},
+        ],
+        "headers": {"List-Unsubscribe-Post": "List-Unsubscribe=One-Click"},
+        "categories": list(dict.fromkeys(cfg.categories))[:10],
+        "mail_settings": {"sandbox_mode": {"enable": bool(cfg.sandbox_mode)}},
+    }
+    if cfg.reply_to:
+        payload["reply_to"] = {"email": cfg.reply_to}
+    if cfg.asm_group_id is not None:
+        payload["asm"] = {"group_id": int(cfg.asm_group_id), "groups_to_display": [int(cfg.asm_group_id)]}
+    if not payload["categories"]:
+        del payload["categories"]
+    return payload
+
+
+class SendGridChannel:
+    name = "email"
+
+    def __init__(self, cfg: EmailConfig, api_key: str, *, client: Any = None) -> None:
+        from sendgrid import SendGridAPIClient
+
+        self.cfg = cfg
+        self.sg = client or SendGridAPIClient(api_key=api_key, host=cfg.api_host.rstrip("/"))
+        self.sg.client.timeout = cfg.request_timeout  # the library's default waits forever
+
+    def suppressed(self) -> list[str] | None:
+        """Addresses unsubscribed from the ASM group (None when unknown)."""
+        if self.cfg.asm_group_id is None:
+            return []
+        try:
+            resp = self.sg.client.asm.groups._(int(self.cfg.asm_group_id)).suppressions.get()
+            data = json.loads(resp.body or b"[]")
+        except Exception:  # any failure: keep going with what the store knows
+            return None
+        return [str(e) for e in data if isinstance(e, str)]
+
+    def send_batch(self, digest: Digest, recipients: Sequence[Recipient], *, batch_key: str) -> Outcome:
+        from python_http_client.exceptions import HTTPError
+
+        payload = sendgrid_payload(digest, recipients, self.cfg, batch_key=batch_key)
+        try:
+            resp = self.sg.client.mail.send.post(request_body=payload)
+        except HTTPError as exc:
+            return _http_outcome(exc)
+        except TimeoutError as exc:
+            return Outcome("uncertain", error=f"no answer within {self.cfg.request_timeout:g} s ({exc})")
+        except OSError as exc:  # urllib.error.URLError and connection errors
+            return _network_outcome(exc)
+        headers = getattr(resp, "headers", None) or {}
+        message_id = headers.get("X-Message-Id") if hasattr(headers, "get") else None
+        return Outcome("sent", remote_id=message_id)
+
+
+def _http_outcome(exc: Any) -> Outcome:
+    code = getattr(exc, "status_code", None)
+    body = getattr(exc, "body", b"") or b""
+    try:
+        errors = json.loads(body).get("errors", [])
+        detail = "; ".join(f"{e.get('field') or 'message'}: {e.get('message')}" for e in errors) or str(body[:300])
+    except (ValueError, AttributeError):
+        detail = body[:300].decode("utf-8", "replace") if isinstance(body, bytes) else str(body)[:300]
+    if code == 429:
+        reset = (getattr(exc, "headers", None) or {}).get("X-RateLimit-Reset")
+        try:
+            retry_at = float(reset) if reset else None
+        except ValueError:
+            retry_at = None
+        return Outcome("wait", retry_at=retry_at, error="rate limited (429)")
+    if code in (401, 403):
+        return Outcome("stop", error=f"SendGrid refused the API key ({code}): {detail}")
+    if code is not None and code >= 500:
+        return Outcome("uncertain", error=f"SendGrid server error {code}: {detail}")
+    return Outcome("failed", error=f"SendGrid rejected the batch ({code}): {detail}")
+
+
+def _network_outcome(exc: OSError) -> Outcome:
+    """Refused or unresolvable: nothing was sent. A reset or timeout mid-request: unknown."""
+    reason = getattr(exc, "reason", exc)
+    if isinstance(reason, (TimeoutError, socket.timeout)):
+        return Outcome("uncertain", error=f"timeout: {reason}")
+    if isinstance(reason, (ConnectionRefusedError, socket.gaierror)):
+        return Outcome("retry", error=f"cannot connect: {reason}")
+    return Outcome("uncertain", error=f"connection lost: {reason}")
+
+
+class SmtpChannel:
+    """SMTP for institutes without SendGrid: one message per recipient over one connection."""
+
+    name = "email"
+
+    def __init__(self, cfg: EmailConfig, password: str | None) -> None:
+        self.cfg = cfg
+        self.password = password
+
+    def suppressed(self) -> list[str] | None:
+        return []
+
+    def _connect(self) -> Any:
+        import smtplib
+        import ssl
+
+        port = self.cfg.smtp_port or (465 if self.cfg.smtp_security == "ssl" else 587)
+        timeout = self.cfg.request_timeout
+        if self.cfg.smtp_security == "ssl":
+            smtp = smtplib.SMTP_SSL(
+                self.cfg.smtp_host or "", port, timeout=timeout, context=ssl.create_default_context()
+            )
+        else:
+            smtp = smtplib.SMTP(self.cfg.smtp_host or "", port, timeout=timeout)
+            if self.cfg.smtp_security == "starttls":
+                smtp.starttls(context=ssl.create_default_context())
+        if self.cfg.smtp_user:
+            smtp.login(self.cfg.smtp_user, self.password or "")
+        return smtp
+
+    def message(self, digest: Digest, r: Recipient) -> Any:
+        from email.message import EmailMessage
+        from email.utils import formataddr, make_msgid
+
+        link = unsubscribe_link(self.cfg, r.token)
+        msg = EmailMessage()
+        msg["From"] = formataddr((self.cfg.from_name or "", self.cfg.from_ or ""))
+        msg["To"] = formataddr((r.name or "", r.email))
+        msg["Subject"] = digest.subject
+        msg["Message-ID"] = make_msgid(domain=(self.cfg.from_ or "paperbot").rpartition("@")[2] or None)
+        if self.cfg.reply_to:
+            msg["Reply-To"] = self.cfg.reply_to
+        msg["List-Unsubscribe"] = f"<{link}>"
+        msg["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+        msg.set_content(digest.text.replace(UNSUBSCRIBE_PLACEHOLDER, link))
+        msg.add_alternative(digest.html.replace(UNSUBSCRIBE_PLACEHOLDER, link), subtype="html")
+        return msg
+
+    def send_batch(self, digest: Digest, recipients: Sequence[Recipient], *, batch_key: str) -> Outcome:
+        import smtplib
+
+        try:
+            smtp = self._connect()
+        except smtplib.SMTPAuthenticationError as exc:
+            return Outcome("stop", error=f"SMTP login refused ({exc.smtp_code})")
+        except (OSError, smtplib.SMTPException) as exc:
+            return Outcome("retry", error=f"cannot connect to the SMTP server: {exc}")
+        sent = 0
+        try:
+            for r in recipients:
+                smtp.send_message(self.message(digest, r))
+                sent += 1
+        except smtplib.SMTPRecipientsRefused as exc:
+            return Outcome("uncertain" if sent else "failed", error=f"recipient refused after {sent} sent: {exc}")
+        except (OSError, smtplib.SMTPException) as exc:
+            status = "uncertain" if sent else "retry"
+            return Outcome(status, error=f"SMTP error after {sent} of {len(recipients)} sent: {exc}")
+        finally:
+            with contextlib.suppress(OSError, smtplib.SMTPException):
+                smtp.quit()
+        return Outcome("sent", remote_id=f"smtp:{sent}")

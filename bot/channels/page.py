@@ -1,0 +1,43 @@
+"""The news page channel: files written atomically into a folder a web server serves.
+
+Each file is written to a temporary name in the same folder, flushed to disk, then
+renamed over the old one, so a reader sees the old page or the new one, never half.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+from . import Outcome
+
+
+class PageChannel:
+    name = "page"
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    def write(self, files: list[tuple[str, str]]) -> Outcome:
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            for name, text in files:
+                atomic_write(self.folder / name, text)
+        except OSError as exc:
+            return Outcome("failed", error=f"cannot write to {self.folder}: {exc}")
+        return Outcome("sent", remote_url=str(self.folder))
+
+
+def atomic_write(path: Path, text: str) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,511 @@
+"""Publishing exactly once: compose, record in the outbox, send, finalise.
+
+Every message is written to the outbox (pending) before it is sent, claimed (sending)
+right before the network call and finalised (sent, failed, uncertain) right after, one
+transaction each. After a crash:
+
+* a Mastodon post left "sending" is sent again with the same Idempotency-Key, which the
+  server honours for an hour, so it appears once; past that hour it becomes uncertain;
+* an e-mail batch left "sending" becomes uncertain (SendGrid has no idempotency key) and
+  is reported, or is sent again when ``uncertain_policy = "resend"``;
+* everything still pending is simply sent.
+
+Retries, waits and pacing are decided here, from the channels' Outcomes.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from .channels import Outcome
+from .compose import Message
+from .errors import ConfigError
+from .store import OutboxRow, Store
+
+log = logging.getLogger("paperbot.publish")
+
+IDEMPOTENCY_WINDOW = timedelta(minutes=55)  # Mastodon keeps keys for 1 h; keep a margin
+STATUS_QUOTA = 300  # new statuses per account per 3 h window (Mastodon's RateLimiter)
+QUOTA_WINDOW = 3 * 3600
+MAX_WAIT = 15 * 60  # longer rate-limit waits end the run for that channel: the next run resumes
+
+
+@dataclass
+class ChannelReport:
+    sent: int = 0
+    failed: int = 0
+    uncertain: int = 0
+    waiting: int = 0
+    errors: list[str] = field(default_factory=list)
+    stopped: str | None = None
+
+
+@dataclass
+class Summary:
+    channels: dict[str, ChannelReport] = field(default_factory=dict)
+
+    def channel(self, name: str) -> ChannelReport:
+        return self.channels.setdefault(name, ChannelReport())
+
+    def total(self, attr: str) -> int:
+        return sum(getattr(c, attr) for c in self.channels.values())
+
+    @property
+    def ok(self) -> bool:
+        return not (self.total("failed") or self.total("uncertain") or any(c.stopped for c in self.channels.values()))
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "sent": self.total("sent"),
+            "failed": self.total("failed"),
+            "uncertain": self.total("uncertain"),
+            "waiting": self.total("waiting"),
+            "channels": {
+                n: {
+                    "sent": c.sent,
+                    "failed": c.failed,
+                    "uncertain": c.uncertain,
+                    "waiting": c.waiting,
+                    "stopped": c.stopped,
+                    "errors": c.errors,
+                }
+                for n, c in self.channels.items()
+            },
+        }
+
+    def text(self) -> str:
+        lines = [
+            f"sent {self.total('sent')}, failed {self.total('failed')}, uncertain {self.total('uncertain')},"
+            f" waiting {self.total('waiting')}"
+        ]
+        for name, c in self.channels.items():
+            line = f"  {name}: sent {c.sent}, failed {c.failed}, uncertain {c.uncertain}, waiting {c.waiting}"
+            if c.stopped:
+                line += f" (stopped: {c.stopped})"
+            lines.append(line)
+            lines += [f"    - {e}" for e in c.errors]
+        return "\n".join(lines)
+
+
+@dataclass
+class Pacing:
+    limit: int | None = None  # papers per run: publish --limit N, or max_per_run for scheduled runs
+    respect_hours: bool = False  # keep to posting_hours (scheduled runs, or publish --respect-hours)
+
+
+class Publisher:
+    """Sends what is due on each channel; the clock, sleep and randomness are injected."""
+
+    def __init__(
+        self,
+        app: Any,
+        store: Store,
+        *,
+        sleep: Callable[[float], None],
+        rng: random.Random | None = None,
+        channel_factory: Callable[[str], Any] | None = None,
+    ) -> None:
+        self.app = app
+        self.store = store
+        self.sleep = sleep
+        self.rng = rng or random.Random()
+        self._factory = channel_factory or self._build_channel
+        self.summary = Summary()
+
+    def now(self) -> datetime:
+        return self.app.clock()
+
+    # --- channels --------------------------------------------------------------------------
+
+    def _secret(self, name: str, what: str) -> str:
+        value = self.app.env.get(name)
+        if not value:
+            raise ConfigError(
+                f"{name} is not set: {what}. Put it in the environment or in .env "
+                "(see .env.example); it is never read from the config file."
+            )
+        return value
+
+    def _build_channel(self, name: str) -> Any:
+        cfg = self.app.config.channels
+        if name == "mastodon":
+            from .channels.mastodon import MastodonChannel
+
+            m = cfg.mastodon
+            if not m.api_base_url:
+                raise ConfigError(f"{self.app.config_path}: [channels.mastodon] api_base_url is required to publish")
+            token = self._secret("MASTODON_ACCESS_TOKEN", "the bot account's access token (scope write:statuses)")
+            return MastodonChannel(
+                m.api_base_url, token, timeout=m.request_timeout, visibility=m.visibility, language=m.language
+            )
+        if name == "email":
+            e = cfg.email
+            if not e.from_:
+                raise ConfigError(f"{self.app.config_path}: [channels.email] from is required to publish")
+            if not e.unsubscribe_url or "{token}" not in e.unsubscribe_url:
+                raise ConfigError(
+                    f"{self.app.config_path}: [channels.email] unsubscribe_url must be set and contain {{token}},"
+                    ' e.g. "https://lab.example/unsubscribe?token={token}" (every digest carries a one-click link)'
+                )
+            if e.provider == "smtp":
+                from .channels.email import SmtpChannel
+
+                if not e.smtp_host:
+                    raise ConfigError(f"{self.app.config_path}: [channels.email] smtp_host is required for SMTP")
+                password = self.app.env.get("SMTP_PASSWORD")
+                if e.smtp_user and not password:
+                    self._secret("SMTP_PASSWORD", "the SMTP password for smtp_user")
+                return SmtpChannel(e, password)
+            from .channels.email import SendGridChannel
+
+            return SendGridChannel(e, self._secret("SENDGRID_API_KEY", "a SendGrid API key with Mail Send access"))
+        if name == "page":
+            from .channels.page import PageChannel
+
+            return PageChannel(cfg.page.dir)
+        raise ConfigError(f"unknown channel {name!r}")
+
+    # --- planning (read-only; shared with preview) ---------------------------------------------
+
+    def plan(self, channels: list[str]) -> tuple[list[Message], list[str]]:
+        """Everything publishing would send now: messages already in the outbox, then new ones."""
+        queued: list[Message] = []
+        for channel in channels:
+            if channel == "mastodon":
+                queued += [_row_message(r, self._limit()) for r in self.store.outbox("mastodon")]
+            elif channel == "email":
+                digest = self.store.open_digest()
+                if digest:
+                    queued.append(
+                        Message(
+                            channel="email",
+                            kind="digest",
+                            key=digest["id"],
+                            text=digest["text"],
+                            html=digest["html"],
+                            subject=digest["subject"],
+                            length=len(digest["text"]),
+                        )
+                    )
+        fresh_channels = [c for c in channels if not (c == "email" and self.store.open_digest())]
+        fresh, errors = self.app.compose(self.store, fresh_channels)
+        return queued + fresh, errors
+
+    def _limit(self) -> int:
+        return self.app.compose_settings(self.store).limits.max_characters
+
+    # --- publishing ------------------------------------------------------------------------
+
+    def publish(self, channels: list[str], pacing: Pacing) -> Summary:
+        for name in channels:
+            report = self.summary.channel(name)
+            channel = self._factory(name)
+            if name == "mastodon":
+                self._mastodon(channel, report, pacing)
+            elif name == "email":
+                self._email(channel, report)
+            elif name == "page":
+                self._pages(channel, report)
+        return self.summary
+
+    # Mastodon -------------------------------------------------------------------------------
+
+    def _mastodon(self, channel: Any, report: ChannelReport, pacing: Pacing) -> None:
+        from .app import instance_cache_key
+
+        cfg = self.app.config.channels.mastodon
+        limits = channel.instance_limits()
+        if limits:
+            import json
+
+            self.store.set_kv(
+                instance_cache_key(cfg.api_base_url),
+                json.dumps(
+                    {
+                        "max_characters": limits.max_characters,
+                        "characters_reserved_per_url": limits.url_length,
+                    }
+                ),
+            )
+        messages, errors = self.app.compose(self.store, ["mastodon"])
+        report.errors += errors
+        report.failed += len(errors)
+        threads: dict[tuple[str, str], list[Message]] = {}
+        for m in messages:
+            threads.setdefault(m.pairs[0], []).append(m)
+        for parts in threads.values():
+            self.store.enqueue_posts(parts)
+
+        rows = self.store.outbox("mastodon")
+        if pacing.respect_hours and cfg.posting_hours:
+            from .scheduler import parse_hours, within_hours
+
+            if not within_hours(self.now().astimezone(), parse_hours(cfg.posting_hours)):
+                report.waiting = len(rows)
+                log.info("mastodon: outside posting hours %s; %d post(s) wait", cfg.posting_hours, len(rows))
+                return
+        limit = pacing.limit
+        papers_done = 0
+        last_post_at: float | None = None
+        stop = False
+        for thread in _threads(rows):
+            if stop:
+                report.waiting += len(thread)
+                continue
+            if limit is not None and papers_done >= limit and thread[0].part == 1 and thread[0].state == "pending":
+                report.waiting += len(thread)
+                continue
+            for i, row in enumerate(thread):
+                if stop:
+                    report.waiting += 1
+                    continue
+                parent = self._parent_id(row)
+                if row.part > 1 and parent is None:
+                    self.store.mark_state(row.key, "failed", "the previous part of the thread was not posted")
+                    report.failed += 1
+                    continue
+                if self._quota_left() <= 0:
+                    report.waiting += len(thread) - i
+                    report.errors.append(
+                        f"account quota of {STATUS_QUOTA} statuses per 3 hours reached; the rest waits for the next run"
+                    )
+                    stop = True
+                    break
+                if row.state == "sending" and self._expired(row):
+                    self.store.mark_state(
+                        row.key,
+                        "uncertain",
+                        "a crash interrupted this post more than an hour ago, so its idempotency key has expired;"
+                        " check the account, then 'paperbot outbox mark-sent KEY' or 'paperbot outbox retry KEY'",
+                    )
+                    report.uncertain += 1
+                    report.errors.append(f"post {row.key[:12]} ({row.paper_id}) is uncertain")
+                    break  # its replies wait until the operator has decided
+                if last_post_at is not None and cfg.min_interval:
+                    wait = cfg.min_interval - (self.now().timestamp() - last_post_at)
+                    if wait > 0:
+                        self.sleep(wait)
+                result = self._send_post(channel, row, parent, cfg.max_attempts)
+                last_post_at = self.now().timestamp()
+                if result.status == "sent":
+                    report.sent += 1
+                    if row.part == 1:
+                        papers_done += 1
+                elif result.status == "failed":
+                    report.failed += 1
+                    report.errors.append(f"post {row.paper_id} part {row.part}: {result.error}")
+                elif result.status == "stop":
+                    report.stopped = result.error
+                    report.waiting += 1
+                    stop = True
+                else:  # retries exhausted, or a long rate-limit wait: try again next run
+                    report.waiting += 1
+                    report.errors.append(f"post {row.paper_id} part {row.part}: {result.error}; will retry")
+                    stop = True
+
+    def _parent_id(self, row: OutboxRow) -> str | None:
+        if row.part == 1:
+            return None
+        prev = self.store.db.execute(
+            "SELECT remote_id FROM outbox WHERE thread_key = ? AND part = ? AND state = 'sent'",
+            (row.thread_key, row.part - 1),
+        ).fetchone()
+        return prev[0] if prev else None
+
+    def _expired(self, row: OutboxRow) -> bool:
+        if not row.first_attempt_at:
+            return False
+        return self.now() - datetime.fromisoformat(row.first_attempt_at) > IDEMPOTENCY_WINDOW
+
+    def _quota_left(self) -> int:
+        now = self.now().timestamp()
+        window_start = datetime.fromtimestamp(now - now % QUOTA_WINDOW, UTC).isoformat(timespec="microseconds")
+        return STATUS_QUOTA - self.store.sent_since("mastodon", window_start)
+
+    def _send_post(self, channel: Any, row: OutboxRow, parent: str | None, max_attempts: int) -> Outcome:
+        """One post, retried with the same key on 5xx and network errors, waiting out 429s."""
+        attempt = 0
+        while True:
+            attempt += 1
+            self.store.mark_sending(row.key)
+            log.info("mastodon: posting %s part %d/%d (key %s)", row.paper_id, row.part, row.parts, row.key[:12])
+            outcome = channel.post(row.text, key=row.key, spoiler_text=row.spoiler_text, in_reply_to_id=parent)
+            if outcome.status == "sent":
+                self.store.mark_sent(row.key, remote_id=outcome.remote_id, remote_url=outcome.remote_url)
+                return outcome
+            if outcome.status == "failed":
+                self.store.mark_state(row.key, "failed", outcome.error)
+                return outcome
+            if outcome.status == "stop":
+                self.store.mark_state(row.key, "pending", outcome.error)
+                return outcome
+            if outcome.status == "wait":
+                delay = (outcome.retry_at or 0) - self.now().timestamp()
+                if delay > MAX_WAIT:
+                    self.store.mark_state(row.key, "pending", f"rate limited until {_iso(outcome.retry_at)}")
+                    return Outcome("wait", error=f"rate limited until {_iso(outcome.retry_at)}")
+                log.info("mastodon: rate limited; waiting %.0f s", max(delay, 1))
+                self.sleep(max(delay, 1.0))
+                attempt -= 1  # a rate-limit wait is not a failed attempt
+                continue
+            # retry: same key, backoff with jitter, bounded
+            if attempt >= max_attempts:
+                self.store.mark_state(row.key, "pending", outcome.error)
+                return Outcome("retry", error=f"{outcome.error} (gave up after {attempt} attempts)")
+            self.sleep(self._backoff(attempt))
+
+    def _backoff(self, attempt: int) -> float:
+        return min(60.0, 2.0 ** (attempt - 1)) * (0.5 + self.rng.random())
+
+    # E-mail ---------------------------------------------------------------------------------
+
+    def _email(self, channel: Any, report: ChannelReport) -> None:
+        from .channels.email import Digest, Recipient
+
+        cfg = self.app.config.channels.email
+        suppressed = channel.suppressed()
+        if suppressed:
+            n = self.store.unsubscribe(suppressed)
+            log.info("email: %d address(es) unsubscribed from the ASM group", n)
+        elif suppressed is None:
+            report.errors.append("could not read the ASM group's unsubscribes; SendGrid still drops them itself")
+        digest = self.store.open_digest()
+        if digest is None:
+            messages, errors = self.app.compose(self.store, ["email"])
+            report.errors += errors
+            if not messages:
+                return
+            self.store.create_digest(messages[0])
+            digest = self.store.open_digest()
+        content = Digest(digest["id"], digest["subject"], digest["text"], digest["html"])
+        while True:
+            batch = self.store.next_batch(digest["id"], cfg.batch_size)
+            if batch is None:
+                return
+            if batch.state == "sending" and cfg.uncertain_policy == "hold":  # in flight when a run died
+                self.store.mark_state(
+                    batch.key,
+                    "uncertain",
+                    "a crash interrupted this batch; SendGrid may have accepted it. Check the activity feed,"
+                    " then 'paperbot outbox mark-sent KEY' or 'paperbot outbox retry KEY'",
+                )
+                report.uncertain += 1
+                report.errors.append(f"batch {batch.key} is uncertain (interrupted)")
+                continue
+            recipients = [
+                Recipient(r["id"], r["email"], r["name"], r["token"])
+                for r in self.store.subscribers(first=batch.first_subscriber or 0, last=batch.last_subscriber)
+            ]
+            if not recipients:  # everyone in this batch unsubscribed meanwhile
+                self.store.mark_sent(batch.key, remote_id=None)
+                continue
+            outcome = self._send_batch(channel, content, recipients, batch, cfg)
+            if outcome.status == "sent":
+                report.sent += 1
+            elif outcome.status == "uncertain":
+                report.uncertain += 1
+                report.errors.append(f"batch {batch.key}: {outcome.error}")
+            elif outcome.status == "failed":
+                report.failed += 1
+                report.errors.append(f"batch {batch.key}: {outcome.error}")
+                return
+            elif outcome.status == "stop":
+                report.stopped = outcome.error
+                report.waiting += 1
+                return
+            else:
+                report.waiting += 1
+                report.errors.append(f"batch {batch.key}: {outcome.error}; will retry")
+                return
+
+    def _send_batch(self, channel: Any, content: Any, recipients: list[Any], batch: OutboxRow, cfg: Any) -> Outcome:
+        attempt = 0
+        while True:
+            attempt += 1
+            self.store.mark_sending(batch.key)
+            log.info("email: sending batch %s to %d recipient(s)", batch.key, len(recipients))
+            outcome = channel.send_batch(content, recipients, batch_key=batch.key)
+            if outcome.status == "sent":
+                self.store.mark_sent(batch.key, remote_id=outcome.remote_id)
+                return outcome
+            if outcome.status == "uncertain":
+                if cfg.uncertain_policy == "resend" and attempt < cfg.max_attempts:
+                    self.sleep(self._backoff(attempt))
+                    continue
+                self.store.mark_state(batch.key, "uncertain", outcome.error)
+                return outcome
+            if outcome.status in ("failed",):
+                self.store.mark_state(batch.key, "failed", outcome.error)
+                return outcome
+            if outcome.status == "stop":
+                self.store.mark_state(batch.key, "pending", outcome.error)
+                return outcome
+            if outcome.status == "wait":
+                delay = (outcome.retry_at or self.now().timestamp() + 1) - self.now().timestamp()
+                if delay > MAX_WAIT:
+                    self.store.mark_state(batch.key, "pending", outcome.error)
+                    return Outcome("wait", error=f"rate limited until {_iso(outcome.retry_at)}")
+                self.sleep(max(delay, 1.0))
+                attempt -= 1
+                continue
+            if attempt >= cfg.max_attempts:
+                self.store.mark_state(batch.key, "pending", outcome.error)
+                return Outcome("retry", error=f"{outcome.error} (gave up after {attempt} attempts)")
+            self.sleep(self._backoff(attempt))
+
+    # Pages ----------------------------------------------------------------------------------
+
+    def _pages(self, channel: Any, report: ChannelReport) -> None:
+        messages, errors = self.app.compose(self.store, ["page"])
+        report.errors += errors
+        if not messages:
+            return
+        outcome = channel.write([(m.path, m.text + "\n") for m in messages])
+        if outcome.status != "sent":
+            report.failed += len(messages)
+            report.errors.append(outcome.error or "pages not written")
+            return
+        pairs = [p for m in messages for p in m.pairs]
+        with self.store.transaction() as db:
+            for pid, vkey in pairs:
+                self.store.mark_announced(pid, vkey, "page", remote_url=str(channel.folder), db=db)
+        report.sent += len(messages)
+
+
+def _threads(rows: list[OutboxRow]) -> list[list[OutboxRow]]:
+    """Rows grouped by thread (a post and its replies), in order."""
+    groups: dict[str, list[OutboxRow]] = {}
+    for row in rows:
+        groups.setdefault(row.thread_key or row.key, []).append(row)
+    return [sorted(g, key=lambda r: r.part) for g in groups.values()]
+
+
+def _row_message(row: OutboxRow, limit: int) -> Message:
+    from .length import mastodon_length
+
+    return Message(
+        channel=row.channel,
+        kind=row.kind,
+        key=row.key,
+        text=row.text,
+        paper_id=row.paper_id,
+        venue_key=row.venue_key,
+        length=mastodon_length(row.text, row.spoiler_text),
+        limit=limit,
+        part=row.part,
+        parts=row.parts,
+        spoiler_text=row.spoiler_text,
+        pairs=((row.paper_id or "", row.venue_key or ""),),
+    )
+
+
+def _iso(epoch: float | None) -> str:
+    if not epoch or math.isnan(epoch):
+        return "unknown"
+    return datetime.fromtimestamp(epoch, UTC).isoformat(timespec="seconds")
