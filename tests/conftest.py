@@ -82,13 +82,14 @@ class Project:
             encoding="utf-8",
         )
 
-    def run(self, *args: str, env: dict[str, str] | None = None) -> tuple[int, str, str]:
+    def run(self, *args: str, env: dict[str, str] | None = None, **obj: object) -> tuple[int, str, str]:
+        """Run the CLI in-process; ``obj`` may inject e.g. ``sleep`` (see bot/cli.py)."""
         self.write_config()
         runner = CliRunner()
         result = runner.invoke(
             cli,
             ["--config", str(self.config), *args],
-            obj={"env": env or {}, "clock": self.clock},
+            obj={"env": env or {}, "clock": self.clock, **obj},
             catch_exceptions=False,
         )
         return result.exit_code, result.stdout, result.stderr
