@@ -366,8 +366,6 @@ class Publisher:
     # E-mail ---------------------------------------------------------------------------------
 
     def _email(self, channel: Any, report: ChannelReport) -> None:
-        from .channels.email import Digest, Recipient
-
         cfg = self.app.config.channels.email
         suppressed = channel.suppressed()
         if suppressed:
@@ -375,19 +373,35 @@ class Publisher:
             log.info("email: %d address(es) unsubscribed from the ASM group", n)
         elif suppressed is None:
             report.errors.append("could not read the ASM group's unsubscribes; SendGrid still drops them itself")
-        digest = self.store.open_digest()
-        if digest is None:
-            messages, errors = self.app.compose(self.store, ["email"])
-            report.errors += errors
-            if not messages:
-                return
-            self.store.create_digest(messages[0])
+        composed = False
+        while True:
             digest = self.store.open_digest()
+            if digest is None:
+                if composed:
+                    return
+                composed = True
+                messages, errors = self.app.compose(self.store, ["email"])
+                report.errors += errors
+                if not messages:
+                    return
+                if not self.store.has_subscribers():
+                    report.waiting += 1
+                    report.errors.append("no active subscribers: the digest waits (paperbot subscribers add EMAIL)")
+                    return
+                self.store.create_digest(messages[0])
+                continue
+            if not self._send_digest(channel, report, digest, cfg):
+                return
+
+    def _send_digest(self, channel: Any, report: ChannelReport, digest: dict[str, str], cfg: Any) -> bool:
+        """Send a digest batch by batch; False when the channel should stop for this run."""
+        from .channels.email import Digest, Recipient
+
         content = Digest(digest["id"], digest["subject"], digest["text"], digest["html"])
         while True:
             batch = self.store.next_batch(digest["id"], cfg.batch_size)
             if batch is None:
-                return
+                return True
             if batch.state == "sending" and cfg.uncertain_policy == "hold":  # in flight when a run died
                 self.store.mark_state(
                     batch.key,
@@ -414,15 +428,15 @@ class Publisher:
             elif outcome.status == "failed":
                 report.failed += 1
                 report.errors.append(f"batch {batch.key}: {outcome.error}")
-                return
+                return False
             elif outcome.status == "stop":
                 report.stopped = outcome.error
                 report.waiting += 1
-                return
+                return False
             else:
                 report.waiting += 1
                 report.errors.append(f"batch {batch.key}: {outcome.error}; will retry")
-                return
+                return False
 
     def _send_batch(self, channel: Any, content: Any, recipients: list[Any], batch: OutboxRow, cfg: Any) -> Outcome:
         attempt = 0

@@ -740,7 +740,11 @@ class Store:
     # digests
 
     def open_digest(self) -> dict[str, str] | None:
-        row = self.db.execute("SELECT * FROM digests WHERE state='sending' ORDER BY created_at LIMIT 1").fetchone()
+        """A digest still being sent, or with a batch waiting to be sent again."""
+        row = self.db.execute(
+            "SELECT * FROM digests d WHERE d.state = 'sending' OR EXISTS (SELECT 1 FROM outbox o"
+            " WHERE o.digest_id = d.id AND o.state IN ('pending', 'sending')) ORDER BY d.created_at LIMIT 1"
+        ).fetchone()
         return dict(row) if row else None
 
     def create_digest(self, message) -> None:
@@ -777,7 +781,9 @@ class Store:
             ).fetchone()
             if row:
                 return OutboxRow.from_row(row)
-            digest = db.execute("SELECT next_subscriber FROM digests WHERE id=?", (digest_id,)).fetchone()
+            digest = db.execute("SELECT next_subscriber, state FROM digests WHERE id=?", (digest_id,)).fetchone()
+            if digest["state"] == "done":
+                return None
             ids = [
                 r[0]
                 for r in db.execute(
@@ -860,6 +866,9 @@ class Store:
             if len(rows) < chunk:
                 return
             after = rows[-1]["id"]
+
+    def has_subscribers(self) -> bool:
+        return self.db.execute("SELECT 1 FROM subscribers WHERE status='active' LIMIT 1").fetchone() is not None
 
     def subscriber_counts(self) -> dict[str, int]:
         return {r[0]: r[1] for r in self.db.execute("SELECT status, count(*) FROM subscribers GROUP BY status")}

@@ -9,7 +9,9 @@ one-click unsubscribe. SendGrid has no idempotency key, so a batch whose fate is
 from __future__ import annotations
 
 import contextlib
+import http.client
 import json
+import logging
 import socket
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -18,6 +20,8 @@ from typing import Any
 from ..compose import UNSUBSCRIBE_PLACEHOLDER
 from ..config import EmailConfig
 from . import Outcome
+
+log = logging.getLogger("paperbot.email")
 
 
 @dataclass(frozen=True)
@@ -40,6 +44,11 @@ def unsubscribe_link(cfg: EmailConfig, token: str) -> str:
     return (cfg.unsubscribe_url or "").replace("{token}", token)
 
 
+def display_name(name: str | None) -> str:
+    """A name fit for an address header: one line (a CSV import can bring line breaks)."""
+    return " ".join((name or "").split())
+
+
 def sendgrid_payload(
     digest: Digest, recipients: Sequence[Recipient], cfg: EmailConfig, *, batch_key: str
 ) -> dict[str, Any]:
@@ -47,8 +56,8 @@ def sendgrid_payload(
     personalizations = []
     for r in recipients:
         to: dict[str, str] = {"email": r.email}
-        if r.name:
-            to["name"] = r.name
+        if display_name(r.name):
+            to["name"] = display_name(r.name)
         link = unsubscribe_link(cfg, r.token)
         personalizations.append(
             {
@@ -63,8 +72,8 @@ def sendgrid_payload(
             }
         )
     sender: dict[str, str] = {"email": cfg.from_ or ""}
-    if cfg.from_name:
-        sender["name"] = cfg.from_name
+    if display_name(cfg.from_name):
+        sender["name"] = display_name(cfg.from_name)
     payload: dict[str, Any] = {
         "personalizations": personalizations,
         "from": sender,
@@ -119,6 +128,8 @@ class SendGridChannel:
             return Outcome("uncertain", error=f"no answer within {self.cfg.request_timeout:g} s ({exc})")
         except OSError as exc:  # urllib.error.URLError and connection errors
             return _network_outcome(exc)
+        except http.client.HTTPException as exc:  # a garbled or cut-off reply: the request was sent
+            return Outcome("uncertain", error=f"unreadable reply from {self.cfg.api_host}: {exc!r}"[:300])
         headers = getattr(resp, "headers", None) or {}
         message_id = headers.get("X-Message-Id") if hasattr(headers, "get") else None
         return Outcome("sent", remote_id=message_id)
@@ -180,10 +191,14 @@ class SmtpChannel:
             )
         else:
             smtp = smtplib.SMTP(self.cfg.smtp_host or "", port, timeout=timeout)
+        try:
             if self.cfg.smtp_security == "starttls":
                 smtp.starttls(context=ssl.create_default_context())
-        if self.cfg.smtp_user:
-            smtp.login(self.cfg.smtp_user, self.password or "")
+            if self.cfg.smtp_user:
+                smtp.login(self.cfg.smtp_user, self.password or "")
+        except BaseException:
+            smtp.close()  # do not leak the socket when STARTTLS or the login fails
+            raise
         return smtp
 
     def message(self, digest: Digest, r: Recipient) -> Any:
@@ -191,9 +206,11 @@ class SmtpChannel:
         from email.utils import formataddr, make_msgid
 
         link = unsubscribe_link(self.cfg, r.token)
-        msg = EmailMessage()
-        msg["From"] = formataddr((self.cfg.from_name or "", self.cfg.from_ or ""))
-        msg["To"] = formataddr((r.name or "", r.email))
+        # Fold only where RFC 5322 must (998): the default 78 would turn a long List-Unsubscribe URL
+        # into RFC 2047 encoded-words, which no mail client reads as a link.
+        msg = EmailMessage(policy=_SMTP_POLICY)
+        msg["From"] = formataddr((display_name(self.cfg.from_name), self.cfg.from_ or ""))
+        msg["To"] = formataddr((display_name(r.name), r.email))
         msg["Subject"] = digest.subject
         msg["Message-ID"] = make_msgid(domain=(self.cfg.from_ or "paperbot").rpartition("@")[2] or None)
         if self.cfg.reply_to:
@@ -214,16 +231,48 @@ class SmtpChannel:
         except (OSError, smtplib.SMTPException) as exc:
             return Outcome("retry", error=f"cannot connect to the SMTP server: {exc}")
         sent = 0
+        refused: list[str] = []
         try:
             for r in recipients:
-                smtp.send_message(self.message(digest, r))
+                try:
+                    # The envelope names exactly this recipient (never re-parsed from the To: header).
+                    smtp.send_message(self.message(digest, r), from_addr=self.cfg.from_, to_addrs=[r.email])
+                except (smtplib.SMTPRecipientsRefused, smtplib.SMTPNotSupportedError) as exc:
+                    # One bad mailbox (or an address the server cannot take) must not stop the others.
+                    refused.append(f"{r.email} ({_smtp_reason(exc, r.email)})")
+                    log.warning("email: %s refused by the SMTP server: %s", r.email, _smtp_reason(exc, r.email))
+                    with contextlib.suppress(OSError, smtplib.SMTPException):
+                        smtp.rset()
+                    continue
                 sent += 1
-        except smtplib.SMTPRecipientsRefused as exc:
-            return Outcome("uncertain" if sent else "failed", error=f"recipient refused after {sent} sent: {exc}")
         except (OSError, smtplib.SMTPException) as exc:
             status = "uncertain" if sent else "retry"
             return Outcome(status, error=f"SMTP error after {sent} of {len(recipients)} sent: {exc}")
         finally:
             with contextlib.suppress(OSError, smtplib.SMTPException):
                 smtp.quit()
-        return Outcome("sent", remote_id=f"smtp:{sent}")
+            smtp.close()
+        if refused and not sent:
+            return Outcome("failed", error=f"every recipient refused: {'; '.join(refused)}"[:1000])
+        return Outcome(
+            "sent",
+            remote_id=f"smtp:{sent}" + (f", {len(refused)} refused" if refused else ""),
+            error=f"refused: {'; '.join(refused)}"[:1000] if refused else None,
+        )
+
+
+def _smtp_reason(exc: Exception, address: str) -> str:
+    detail = getattr(exc, "recipients", {}).get(address)
+    if detail:
+        code, text = detail
+        return f"{code} {text.decode('utf-8', 'replace') if isinstance(text, bytes) else text}"
+    return str(exc)
+
+
+def _smtp_policy() -> Any:
+    from email.policy import SMTP
+
+    return SMTP.clone(max_line_length=998)
+
+
+_SMTP_POLICY = _smtp_policy()
