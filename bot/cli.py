@@ -72,11 +72,16 @@ def _json(data: object) -> None:
     metavar="PATH",
     help="Config file (default: $PAPERBOT_CONFIG, else config/paperbot.toml).",
 )
+@click.option("-v", "--verbose", is_flag=True, help="Log each step (sources, posts, batches) to stderr.")
 @click.version_option(package_name="paperbot")
 @click.pass_context
-def cli(ctx: click.Context, config_path: str | None) -> None:
+def cli(ctx: click.Context, config_path: str | None, verbose: bool) -> None:
     """paperbot: announce your group's newly accepted papers by e-mail, on Mastodon and on a news page."""
     ctx.ensure_object(dict)["config"] = config_path
+    if verbose:
+        import logging
+
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
 
 
 @cli.command()
@@ -274,7 +279,9 @@ def _publish(
 
     from .publish import Pacing, Publisher
 
-    sleep = ctx.obj.get("sleep") or time.sleep
+    sleep = ctx.obj.get("sleep")
+    if sleep is None:
+        sleep = time.sleep
     publisher = Publisher(app, app.store, sleep=sleep, channel_factory=ctx.obj.get("channel_factory"))
     summary = publisher.publish(channels, Pacing(limit=limit, respect_hours=respect_hours))
     if as_json:
@@ -409,17 +416,23 @@ def subscribers_import(ctx: click.Context, path: str) -> int:
         if "email" not in header:
             raise ConfigError(f"{path}: the header row has no 'email' column (found: {', '.join(header) or 'none'})")
         reader.fieldnames = header
+        seen: dict[str, int] = {}
         for row in reader:
             raw = (row.get("email") or "").strip()
+            where = f"{path}, line {reader.line_num}, field 'email'"
             try:
                 address = _validate_email(raw)
             except click.BadParameter as exc:
+                click.echo(f"warning: {where}: {raw!r} skipped: {exc.message}", err=True)
+                bad += 1
+                continue
+            if address.lower() in seen:
                 click.echo(
-                    f"warning: {path}, line {reader.line_num}, field 'email': {raw!r} skipped: {exc.message}",
-                    err=True,
+                    f"warning: {where}: {raw!r} skipped: the same address as line {seen[address.lower()]}", err=True
                 )
                 bad += 1
                 continue
+            seen[address.lower()] = reader.line_num
             counts[store.add_subscriber(address, (row.get("name") or "").strip() or None)] += 1
     click.echo(
         f"{counts['added']} added, {counts['reactivated']} re-activated, {counts['exists']} already there,"

@@ -40,7 +40,8 @@ TEMPLATE_NAMES = {
     "index": "index.html.j2",
     "feed": "feed.atom.j2",
 }
-UNSUBSCRIBE_PLACEHOLDER = "%unsubscribe_url%"
+UNSUBSCRIBE_PLACEHOLDER = "%unsubscribe_url%"  # replaced per recipient when sending
+UNSUBSCRIBE_PLACEHOLDER_HTML = "%unsubscribe_url_html%"  # the same link, HTML-escaped
 _SLOT = "\ue000"  # a private-use character marks where the abstract goes while measuring
 _BLANK_LINES = re.compile(r"\n{3,}")
 _TRAILING_SPACE = re.compile(r"[ \t]+\n")
@@ -568,7 +569,8 @@ def compose_digest(announcements: list[Announcement], templates: Templates, s: S
     subject = _subject(templates, s, ctx)
     ctx["subject"] = subject
     text = _normalise(templates.render(TEMPLATE_NAMES["email_text"], ctx))
-    html = templates.render(TEMPLATE_NAMES["email_html"], ctx).strip()
+    html = templates.render(TEMPLATE_NAMES["email_html"], {**ctx, "unsubscribe_url": UNSUBSCRIBE_PLACEHOLDER_HTML})
+    html = html.strip()
     pairs = tuple((a.paper.id or "", a.event.key) for a in announcements)
     return Message(
         channel="email",

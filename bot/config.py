@@ -115,6 +115,23 @@ class EmailConfig(_Strict):
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
+    @field_validator("from_", "reply_to")
+    @classmethod
+    def _address(cls, value: str | None) -> str | None:
+        if value is not None and (not value.isascii() or "@" not in value or any(c.isspace() for c in value)):
+            raise ValueError(f"{value!r} is not a plain ASCII e-mail address (SendGrid refuses others)")
+        return value
+
+    @field_validator("categories")
+    @classmethod
+    def _categories(cls, value: list[str]) -> list[str]:
+        if len(value) > 10 or len(set(value)) != len(value):
+            raise ValueError("at most 10 categories, each once (SendGrid's limit)")
+        for c in value:
+            if not c or not c.isascii() or len(c) > 255:
+                raise ValueError(f"category {c!r} must be 1-255 ASCII characters")
+        return value
+
 
 class PageConfig(_Strict):
     enabled: bool = True

@@ -34,6 +34,7 @@ IDEMPOTENCY_WINDOW = timedelta(minutes=55)  # Mastodon keeps keys for 1 h; keep 
 STATUS_QUOTA = 300  # new statuses per account per 3 h window (Mastodon's RateLimiter)
 QUOTA_WINDOW = 3 * 3600
 MAX_WAIT = 15 * 60  # longer rate-limit waits end the run for that channel: the next run resumes
+MAX_WAITS = 10  # rate-limit waits per message in one run, so a server that always answers 429 cannot hang it
 
 
 @dataclass
@@ -41,7 +42,8 @@ class ChannelReport:
     sent: int = 0
     failed: int = 0
     uncertain: int = 0
-    waiting: int = 0
+    waiting: int = 0  # left for a later run (pacing, posting hours, rate limits, errors)
+    deferred: int = 0  # of those, held back by errors that retries did not overcome
     errors: list[str] = field(default_factory=list)
     stopped: str | None = None
 
@@ -58,7 +60,8 @@ class Summary:
 
     @property
     def ok(self) -> bool:
-        return not (self.total("failed") or self.total("uncertain") or any(c.stopped for c in self.channels.values()))
+        problems = self.total("failed") + self.total("uncertain") + self.total("deferred")
+        return not problems and not any(c.stopped for c in self.channels.values())
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -68,6 +71,7 @@ class Summary:
             "waiting": self.total("waiting"),
             "channels": {
                 n: {
+                    "deferred": c.deferred,
                     "sent": c.sent,
                     "failed": c.failed,
                     "uncertain": c.uncertain,
@@ -86,6 +90,8 @@ class Summary:
         ]
         for name, c in self.channels.items():
             line = f"  {name}: sent {c.sent}, failed {c.failed}, uncertain {c.uncertain}, waiting {c.waiting}"
+            if c.deferred:
+                line += f" ({c.deferred} held back by errors)"
             if c.stopped:
                 line += f" (stopped: {c.stopped})"
             lines.append(line)
@@ -208,6 +214,8 @@ class Publisher:
             channel = self._factory(name)
             if name == "mastodon":
                 self._mastodon(channel, report, pacing)
+            elif name == "email" and self.app.config.channels.email.sandbox_mode:
+                self._sandbox_email(channel, report)
             elif name == "email":
                 self._email(channel, report)
             elif name == "page":
@@ -306,6 +314,7 @@ class Publisher:
                     stop = True
                 else:  # retries exhausted, or a long rate-limit wait: try again next run
                     report.waiting += 1
+                    report.deferred += result.status == "retry"
                     report.errors.append(f"post {row.paper_id} part {row.part}: {result.error}; will retry")
                     stop = True
 
@@ -330,7 +339,7 @@ class Publisher:
 
     def _send_post(self, channel: Any, row: OutboxRow, parent: str | None, max_attempts: int) -> Outcome:
         """One post, retried with the same key on 5xx and network errors, waiting out 429s."""
-        attempt = 0
+        attempt = waits = 0
         while True:
             attempt += 1
             self.store.mark_sending(row.key)
@@ -350,6 +359,10 @@ class Publisher:
                 if delay > MAX_WAIT:
                     self.store.mark_state(row.key, "pending", f"rate limited until {_iso(outcome.retry_at)}")
                     return Outcome("wait", error=f"rate limited until {_iso(outcome.retry_at)}")
+                waits += 1
+                if waits > MAX_WAITS:
+                    self.store.mark_state(row.key, "pending", "still rate limited after repeated waits")
+                    return Outcome("wait", error="still rate limited after repeated waits")
                 log.info("mastodon: rate limited; waiting %.0f s", max(delay, 1))
                 self.sleep(max(delay, 1.0))
                 attempt -= 1  # a rate-limit wait is not a failed attempt
@@ -393,6 +406,22 @@ class Publisher:
             if not self._send_digest(channel, report, digest, cfg):
                 return
 
+    def _sandbox_email(self, channel: Any, report: ChannelReport) -> None:
+        """sandbox_mode: SendGrid validates and delivers nothing, so nothing may be recorded as mailed.
+
+        The whole e-mail run happens on a private copy of the store, which is then dropped.
+        """
+        real = self.store
+        self.store = real.copy_to_memory()
+        try:
+            self._email(channel, report)
+        finally:
+            self.store.close()
+            self.store = real
+        report.errors.append(
+            "sandbox_mode: SendGrid validated the batches above and delivered nothing; nothing was recorded as mailed"
+        )
+
     def _send_digest(self, channel: Any, report: ChannelReport, digest: dict[str, str], cfg: Any) -> bool:
         """Send a digest batch by batch; False when the channel should stop for this run."""
         from .channels.email import Digest, Recipient
@@ -435,11 +464,12 @@ class Publisher:
                 return False
             else:
                 report.waiting += 1
+                report.deferred += outcome.status == "retry"
                 report.errors.append(f"batch {batch.key}: {outcome.error}; will retry")
                 return False
 
     def _send_batch(self, channel: Any, content: Any, recipients: list[Any], batch: OutboxRow, cfg: Any) -> Outcome:
-        attempt = 0
+        attempt = waits = 0
         while True:
             attempt += 1
             self.store.mark_sending(batch.key)
@@ -465,6 +495,10 @@ class Publisher:
                 if delay > MAX_WAIT:
                     self.store.mark_state(batch.key, "pending", outcome.error)
                     return Outcome("wait", error=f"rate limited until {_iso(outcome.retry_at)}")
+                waits += 1
+                if waits > MAX_WAITS:
+                    self.store.mark_state(batch.key, "pending", "still rate limited after repeated waits")
+                    return Outcome("wait", error="still rate limited after repeated waits")
                 self.sleep(max(delay, 1.0))
                 attempt -= 1
                 continue

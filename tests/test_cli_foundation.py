@@ -40,9 +40,7 @@ def test_check_json_and_updates(project):
     assert project.json("check")["by_venue"] == {"NeurIPS 2024": 2}
     project.source(
         "papers.yaml",
-        PAPERS.replace("by 2.8%", "by 3.1%").replace(
-            '"2405.19985"', '"2405.19985"\n    code: https://github.com/x/y'
-        ),
+        PAPERS.replace("by 2.8%", "by 3.1%").replace('"2405.19985"', '"2405.19985"\n    code: https://github.com/x/y'),
     )
     assert project.json("check") == {"new": 0, "by_venue": {}, "updated": 2, "removed": 0, "warnings": []}
     # submitted -> accepted makes it new now
@@ -118,9 +116,7 @@ def test_init_mark_announced_prevents_first_run_flood(project):
 
 def test_status_text_and_json(project):
     project.source("papers.yaml", PAPERS)
-    project.extra = (
-        '[channels.mastodon]\napi_base_url = "https://example.social"\n[channels.page]\ndir = "site"\n'
-    )
+    project.extra = '[channels.mastodon]\napi_base_url = "https://example.social"\n[channels.page]\ndir = "site"\n'
     project.run("check")
     code, out, _ = project.run("status")
     assert code == 0 and "NeurIPS 2024" in out and "mastodon sent/due" in out
@@ -168,9 +164,7 @@ def test_paperbot_config_env(project):
 def test_bundled_example_checks_clean(tmp_path):
     config = tmp_path / "example.toml"
     text = (ROOT / "config" / "paperbot.example.toml").read_text()
-    text = text.replace('"../var/example.db"', f'"{tmp_path / "ex.db"}"').replace(
-        "../examples", str(ROOT / "examples")
-    )
+    text = text.replace('"../var/example.db"', f'"{tmp_path / "ex.db"}"').replace("../examples", str(ROOT / "examples"))
     config.write_text(text)
     from click.testing import CliRunner
 
@@ -182,9 +176,7 @@ def test_bundled_example_checks_clean(tmp_path):
 
 
 def test_python_dash_m_and_console_script_help():
-    out = subprocess.run(
-        [sys.executable, "-m", "bot", "--help"], capture_output=True, text=True, check=True
-    ).stdout
+    out = subprocess.run([sys.executable, "-m", "bot", "--help"], capture_output=True, text=True, check=True).stdout
     for verb in ("check", "status", "init"):
         assert verb in out
 

@@ -56,19 +56,13 @@ def post(a, **kw):
     return messages
 
 
-LONG = " ".join(
-    f"Sentence number {i} reports a gain of {i}.5% over Llama-2, e.g. on GSM8K." for i in range(40)
-)
+LONG = " ".join(f"Sentence number {i} reports a gain of {i}.5% over Llama-2, e.g. on GSM8K." for i in range(40))
 
 
 def test_short_post_is_not_shortened():
     (m,) = post(ann(abstract="Short abstract."))
     assert not m.shortened and m.length == mastodon_length(m.text) and m.limit == 500
-    assert (
-        "Short abstract." in m.text
-        and "https://arxiv.org/abs/2405.01234" in m.text
-        and "#NeurIPS2024" in m.text
-    )
+    assert "Short abstract." in m.text and "https://arxiv.org/abs/2405.01234" in m.text and "#NeurIPS2024" in m.text
 
 
 def test_long_abstract_is_cut_to_fit_and_uses_90_percent():
@@ -109,9 +103,7 @@ def test_huge_title_is_shortened_but_link_kept():
     title = "Towards " + " ".join(["Very Long Titles"] * 80)
     (m,) = post(ann(title=title, abstract=LONG))
     assert m.length <= 500 and m.shortened
-    assert (
-        "https://arxiv.org/abs/2405.01234" in m.text and "Towards Very Long" in m.text and ELLIPSIS in m.text
-    )
+    assert "https://arxiv.org/abs/2405.01234" in m.text and "Towards Very Long" in m.text and ELLIPSIS in m.text
 
 
 def test_thread_continues_the_abstract_in_numbered_replies():
@@ -177,9 +169,7 @@ prose = st.lists(words, min_size=0, max_size=150).map(" ".join)
 )
 def test_every_post_fits_and_keeps_its_link(title, abstract, limit, cw, thread):
     a = ann(title=clean_text(title) or "x", abstract=clean_text(abstract))
-    messages, errors = compose_posts(
-        [a], T, Settings(limits=Limits(limit, 23), spoiler_text=cw, thread=thread)
-    )
+    messages, errors = compose_posts([a], T, Settings(limits=Limits(limit, 23), spoiler_text=cw, thread=thread))
     assert not errors
     for m in messages:
         assert m.length == mastodon_length(m.text, cw) <= limit
@@ -202,15 +192,9 @@ def test_user_templates_override_and_fall_back(tmp_path):
 
 
 def test_abstract_anywhere_in_a_custom_template_still_fits(tmp_path):
-    (tmp_path / "mastodon_post.txt.j2").write_text(
-        "{{ abstract }}\n\nRead: {{ link }} {{ hashtags|join(' ') }}"
-    )
+    (tmp_path / "mastodon_post.txt.j2").write_text("{{ abstract }}\n\nRead: {{ link }} {{ hashtags|join(' ') }}")
     (m,), _ = compose_posts([ann(abstract=LONG)], Templates(tmp_path), Settings())
-    assert (
-        m.length <= 500
-        and m.length >= 450
-        and m.text.endswith("https://arxiv.org/abs/2405.01234 #NeurIPS2024")
-    )
+    assert m.length <= 500 and m.length >= 450 and m.text.endswith("https://arxiv.org/abs/2405.01234 #NeurIPS2024")
 
 
 @pytest.mark.parametrize(

@@ -221,17 +221,13 @@ def test_custom_args_categories_send_at_sandbox_types(sg):
     body = mail("a@example.org")
     body["personalizations"][0]["custom_args"] = {"big": "x" * 10_001}
     assert fields(rejected(sg, body)) == ["personalizations.0.custom_args"]
-    assert fields(rejected(sg, mail("a@example.org", categories=[str(i) for i in range(11)]))) == [
-        "categories"
-    ]
+    assert fields(rejected(sg, mail("a@example.org", categories=[str(i) for i in range(11)]))) == ["categories"]
     assert fields(rejected(sg, mail("a@example.org", categories=["x", "x"]))) == ["categories"]
     assert fields(rejected(sg, mail("a@example.org", categories=["é"]))) == ["categories.0"]
     assert fields(rejected(sg, mail("a@example.org", categories=["x" * 256]))) == ["categories.0"]
     assert fields(rejected(sg, mail("a@example.org", send_at="1767229200"))) == ["send_at"]
     sandbox = {"sandbox_mode": {"enable": "true"}}
-    assert fields(rejected(sg, mail("a@example.org", mail_settings=sandbox))) == [
-        "mail_settings.sandbox_mode.enable"
-    ]
+    assert fields(rejected(sg, mail("a@example.org", mail_settings=sandbox))) == ["mail_settings.sandbox_mode.enable"]
     assert client(sg).send(mail("a@example.org", send_at=1767229200)).status_code == 202
 
 
@@ -253,9 +249,7 @@ def test_wrong_key_is_401():
     with FakeSendGrid(api_key="SG.right") as fake:
         with pytest.raises(sg_errors.UnauthorizedError) as exc:
             client(fake).send(mail("a@example.org"))
-        assert exc.value.to_dict == {
-            "errors": [{"message": "authorization required", "field": None, "help": None}]
-        }
+        assert exc.value.to_dict == {"errors": [{"message": "authorization required", "field": None, "help": None}]}
         assert fake.delivered_addresses() == []
 
 

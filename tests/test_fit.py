@@ -48,10 +48,7 @@ def test_never_cuts_inside_a_url_and_counts_it_as_23():
     assert m.total() == mastodon_length(text) == len("Code at ") + 23 + len(" now.")
     cut = shorten(text, 33, measure=m)
     # a space before the mark: Mastodon would take a glued "…" into the link
-    assert (
-        cut.text
-        == "Code at https://github.com/very-long-organisation-name/an-even-longer-repository-name-here …"
-    )
+    assert cut.text == "Code at https://github.com/very-long-organisation-name/an-even-longer-repository-name-here …"
     assert mastodon_length(cut.text) == 33
     assert shorten(text, 32, measure=m).text == "Code at…"
 
@@ -73,9 +70,7 @@ def test_thread_stops_at_max_parts_with_ellipsis():
 
 
 words = st.one_of(
-    st.text(
-        alphabet=st.characters(blacklist_categories=("Cs", "Cc", "Zs", "Zl", "Zp")), min_size=1, max_size=12
-    ),
+    st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc", "Zs", "Zl", "Zp")), min_size=1, max_size=12),
     st.sampled_from(
         [
             "e.g.",

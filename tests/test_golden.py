@@ -21,9 +21,7 @@ GOLDEN = Path(__file__).parent / "golden" / "neurips-2024"
 def messages(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("golden")
     text = (ROOT / "config" / "paperbot.example.toml").read_text()
-    text = text.replace('"../var/example.db"', f'"{tmp / "ex.db"}"').replace(
-        "../examples", str(ROOT / "examples")
-    )
+    text = text.replace('"../var/example.db"', f'"{tmp / "ex.db"}"').replace("../examples", str(ROOT / "examples"))
     config = tmp / "paperbot.toml"
     config.write_text(text)
     app = App(load_config(config), config, {}, FrozenClock())
@@ -57,9 +55,7 @@ def _outputs(messages) -> dict[str, str]:
     }
 
 
-@pytest.mark.parametrize(
-    "name", ["posts.txt", "digest.txt", "digest.html", "page.html", "index.html", "feed.atom"]
-)
+@pytest.mark.parametrize("name", ["posts.txt", "digest.txt", "digest.html", "page.html", "index.html", "feed.atom"])
 def test_golden(messages, name):
     actual = _outputs(messages)[name]
     path = GOLDEN / name

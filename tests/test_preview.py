@@ -43,10 +43,7 @@ def no_network(monkeypatch):
 
 def _snapshot(project):
     folder = project.db.parent
-    return {
-        name: ((folder / name).read_bytes(), (folder / name).stat().st_mtime_ns)
-        for name in os.listdir(folder)
-    }
+    return {name: ((folder / name).read_bytes(), (folder / name).stat().st_mtime_ns) for name in os.listdir(folder)}
 
 
 def test_preview_json_lists_every_message(checked, no_network):
@@ -58,15 +55,11 @@ def test_preview_json_lists_every_message(checked, no_network):
     assert kinds.count(("email", "digest")) == 1
     assert ("page", "page") in kinds
     for m in data["messages"]:
-        assert {"channel", "kind", "paper_id", "venue", "subject", "text", "html", "length", "limit"} <= set(
-            m
-        )
+        assert {"channel", "kind", "paper_id", "venue", "subject", "text", "html", "length", "limit"} <= set(m)
     post = next(m for m in data["messages"] if m["kind"] == "post")
     assert post["limit"] == 500 and post["length"] <= 500 and post["paper_id"].startswith("arxiv:")
     digest = next(m for m in data["messages"] if m["kind"] == "digest")
-    assert digest["subject"] == "Our group: 2 new papers at NeurIPS 2024" and digest["html"].startswith(
-        "<!DOCTYPE"
-    )
+    assert digest["subject"] == "Our group: 2 new papers at NeurIPS 2024" and digest["html"].startswith("<!DOCTYPE")
 
 
 def test_preview_terminal_shows_lengths(checked, no_network):

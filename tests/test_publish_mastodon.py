@@ -143,13 +143,21 @@ def test_timeout_after_the_server_posted_does_not_duplicate(live, stub):
     assert len(set(texts)) == 2
 
 
+def test_connection_dropped_before_processing_is_retried(live, stub):
+    live.extra += "request_timeout = 0.5\n"
+    live.run("check")
+    stub.stall_next(0.1, create=False)  # the server closes the connection without posting
+    code, out, _ = publish(live)
+    assert code == 0 and len(stub.statuses) == 2
+
+
 def test_gives_up_after_bounded_attempts_and_resumes_next_run(live, stub):
     live.extra += "max_attempts = 2\n"
     live.run("check")
     for _ in range(2):
         stub.fail_next(503)
     code, out, _ = publish(live)
-    assert code == 0 and "waiting 2" in out and "gave up after 2 attempts" in out
+    assert code == 1 and "waiting 2" in out and "gave up after 2 attempts" in out  # held back by errors
     assert publish(live)[0] == 0 and len(stub.statuses) == 2
 
 

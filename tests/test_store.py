@@ -95,14 +95,10 @@ def test_submitted_then_accepted_becomes_new_then(store, clock):
 def test_dedupe_by_arxiv_doi_and_title(store):
     a = store.upsert(paper(), source="lab").paper_id
     # same paper, title spelled differently, found by arXiv id
-    assert (
-        store.upsert(paper(title="Targeted sequential indirect experiment design."), source="x").paper_id == a
-    )
+    assert store.upsert(paper(title="Targeted sequential indirect experiment design."), source="x").paper_id == a
     # title only (no ids) finds it by normalised title
     assert (
-        store.upsert(
-            paper(arxiv=None, title="TARGETED Sequential Indirect Experiment-Design"), source="x"
-        ).paper_id
+        store.upsert(paper(arxiv=None, title="TARGETED Sequential Indirect Experiment-Design"), source="x").paper_id
         == a
     )
     # same title, different arXiv id: a different paper
@@ -110,9 +106,7 @@ def test_dedupe_by_arxiv_doi_and_title(store):
     assert other.created and other.paper_id != a
     # DOI
     d = store.upsert(paper(title="Another", arxiv=None, doi="10.1/abc"), source="x").paper_id
-    assert (
-        store.upsert(paper(title="Another (renamed)", arxiv=None, doi="10.1/abc"), source="x").paper_id == d
-    )
+    assert store.upsert(paper(title="Another (renamed)", arxiv=None, doi="10.1/abc"), source="x").paper_id == d
 
 
 def test_title_only_paper_keeps_its_id_when_it_gains_an_arxiv_id(store):

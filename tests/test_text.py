@@ -79,9 +79,7 @@ def test_clean_text_never_raises_and_is_single_line(text):
     assert "\n" not in out and out == out.strip()
 
 
-@given(
-    st.lists(st.sampled_from(["2.8%", "$5", r"$\ell_2$", "50%", "word", r"\%", "&amp;", "x"]), max_size=12)
-)
+@given(st.lists(st.sampled_from(["2.8%", "$5", r"$\ell_2$", "50%", "word", r"\%", "&amp;", "x"]), max_size=12))
 def test_percent_and_dollar_never_drop_words(parts):
     """Every plain word survives conversion, whatever %, $ and LaTeX surround it."""
     text = " ".join(parts + ["END"])

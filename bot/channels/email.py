@@ -9,6 +9,7 @@ one-click unsubscribe. SendGrid has no idempotency key, so a batch whose fate is
 from __future__ import annotations
 
 import contextlib
+import html
 import http.client
 import json
 import logging
@@ -17,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ..compose import UNSUBSCRIBE_PLACEHOLDER
+from ..compose import UNSUBSCRIBE_PLACEHOLDER, UNSUBSCRIBE_PLACEHOLDER_HTML
 from ..config import EmailConfig
 from . import Outcome
 
@@ -63,7 +64,7 @@ def sendgrid_payload(
             {
                 "to": [to],
                 "headers": {"List-Unsubscribe": f"<{link}>"},
-                "substitutions": {UNSUBSCRIBE_PLACEHOLDER: link},
+                "substitutions": {UNSUBSCRIBE_PLACEHOLDER: link, UNSUBSCRIBE_PLACEHOLDER_HTML: html.escape(link)},
                 "custom_args": {
                     "paperbot_digest": digest.id,
                     "paperbot_batch": batch_key,
@@ -206,9 +207,7 @@ class SmtpChannel:
         from email.utils import formataddr, make_msgid
 
         link = unsubscribe_link(self.cfg, r.token)
-        # Fold only where RFC 5322 must (998): the default 78 would turn a long List-Unsubscribe URL
-        # into RFC 2047 encoded-words, which no mail client reads as a link.
-        msg = EmailMessage(policy=_SMTP_POLICY)
+        msg = EmailMessage(policy=_SMTP_POLICY)  # keeps a long List-Unsubscribe URL readable
         msg["From"] = formataddr((display_name(self.cfg.from_name), self.cfg.from_ or ""))
         msg["To"] = formataddr((display_name(r.name), r.email))
         msg["Subject"] = digest.subject
@@ -218,7 +217,7 @@ class SmtpChannel:
         msg["List-Unsubscribe"] = f"<{link}>"
         msg["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
         msg.set_content(digest.text.replace(UNSUBSCRIBE_PLACEHOLDER, link))
-        msg.add_alternative(digest.html.replace(UNSUBSCRIBE_PLACEHOLDER, link), subtype="html")
+        msg.add_alternative(digest.html.replace(UNSUBSCRIBE_PLACEHOLDER_HTML, html.escape(link)), subtype="html")
         return msg
 
     def send_batch(self, digest: Digest, recipients: Sequence[Recipient], *, batch_key: str) -> Outcome:
@@ -241,8 +240,6 @@ class SmtpChannel:
                     # One bad mailbox (or an address the server cannot take) must not stop the others.
                     refused.append(f"{r.email} ({_smtp_reason(exc, r.email)})")
                     log.warning("email: %s refused by the SMTP server: %s", r.email, _smtp_reason(exc, r.email))
-                    with contextlib.suppress(OSError, smtplib.SMTPException):
-                        smtp.rset()
                     continue
                 sent += 1
         except (OSError, smtplib.SMTPException) as exc:
@@ -270,9 +267,27 @@ def _smtp_reason(exc: Exception, address: str) -> str:
 
 
 def _smtp_policy() -> Any:
-    from email.policy import SMTP
+    """The default e-mail policy, but 7-bit bodies and List-Unsubscribe(-Post) never RFC 2047 encoded.
 
-    return SMTP.clone(max_line_length=998)
+    The default policy turns an unstructured header with a token longer than 77 characters (a
+    long unsubscribe URL) into encoded-words, which no mail client reads as a link: RFC 2369
+    headers are ASCII ``<URL>`` lists, so they are written as they are (up to RFC 5322's 998).
+    """
+    from email.headerregistry import HeaderRegistry, UnstructuredHeader
+    from email.policy import default
+
+    class ListHeader(UnstructuredHeader):
+        def fold(self, *, policy: Any) -> str:
+            line = f"{self.name}: {self}"
+            if line.isascii() and len(line) <= 998 and "\r" not in line and "\n" not in line:
+                return line + policy.linesep
+            return super().fold(policy=policy)
+
+    registry = HeaderRegistry()
+    registry.map_to_type("list-unsubscribe", ListHeader)
+    registry.map_to_type("list-unsubscribe-post", ListHeader)
+    # cte_type 7bit: non-ASCII bodies go quoted-printable/base64, so servers without 8BITMIME take them too.
+    return default.clone(header_factory=registry, cte_type="7bit")
 
 
 _SMTP_POLICY = _smtp_policy()

@@ -89,9 +89,7 @@ class MastodonStub:
         self.latency = latency
         self.clock = clock
         names = tokens or {access_token: "bot"}
-        self.accounts = {
-            tok: {"id": str(i), "username": name} for i, (tok, name) in enumerate(names.items(), start=1)
-        }
+        self.accounts = {tok: {"id": str(i), "username": name} for i, (tok, name) in enumerate(names.items(), start=1)}
         self._addr = (host, port)
         self._lock = threading.Lock()
         self._stopping = threading.Event()
@@ -229,9 +227,7 @@ class MastodonStub:
                 self._idempotency[(account["id"], key)] = (status["id"], now)
             return 200, status, self.ratelimit_headers(account["id"], now)
 
-    def _build_status(
-        self, account: dict, text: str, spoiler: str, visibility: str, params: dict, now: float
-    ) -> dict:
+    def _build_status(self, account: dict, text: str, spoiler: str, visibility: str, params: dict, now: float) -> dict:
         sid, self._next_id = str(self._next_id), self._next_id + 1
         parent = self._by_id.get(str(params.get("in_reply_to_id") or ""))
         paragraphs = [html.escape(p).replace("\n", "<br />") for p in text.split("\n\n")]

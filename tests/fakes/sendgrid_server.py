@@ -133,12 +133,17 @@ def _err(message: str, field_: str | None = None, help_: str | None = None) -> d
     return {"message": message, "field": field_, "help": help_}
 
 
+def _json_or_none(body: bytes) -> Any:
+    try:
+        return json.loads(body.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        return None
+
+
 def _type_name(value: Any) -> str:
     if isinstance(value, bool):
         return "boolean"
-    return {int: "integer", float: "number", str: "string", list: "array", dict: "object"}.get(
-        type(value), "null"
-    )
+    return {int: "integer", float: "number", str: "string", list: "array", dict: "object"}.get(type(value), "null")
 
 
 def _is_int(value: Any) -> bool:
@@ -263,9 +268,7 @@ def validate_mail(payload: Any) -> list[dict]:
     if not isinstance(email, str) or not email:
         errors.append(_err(MSG_FROM, "from.email", f"{HELP}#message.from"))
     elif not email.isascii() or not EMAIL_RE.match(email):
-        errors.append(
-            _err("The from email does not contain a valid address.", "from.email", f"{HELP}#message.from")
-        )
+        errors.append(_err("The from email does not contain a valid address.", "from.email", f"{HELP}#message.from"))
 
     subject = payload.get("subject")
     if not (isinstance(subject, str) and subject) and not all_have_subject:
@@ -445,11 +448,7 @@ class FakeSendGrid:
     def delivered_addresses(self) -> list[str]:
         """`to` addresses of every delivered (accepted, non-sandbox) message, in order."""
         return [
-            to["email"]
-            for r in self.requests
-            if r.delivered
-            for p in r.payload["personalizations"]
-            for to in p["to"]
+            to["email"] for r in self.requests if r.delivered for p in r.payload["personalizations"] for to in p["to"]
         ]
 
     def reset(self) -> None:
@@ -473,9 +472,7 @@ class FakeSendGrid:
         429 carries X-RateLimit-Limit/Remaining: 0/Reset (Unix epoch seconds, now + reset_in).
         `body` (dict or bytes) and `headers` override the realistic defaults."""
         for _ in range(times):
-            self._add(
-                _Fault("status", status=status, reset_in=reset_in, limit=limit, body=body, headers=headers)
-            )
+            self._add(_Fault("status", status=status, reset_in=reset_in, limit=limit, body=body, headers=headers))
 
     def stall_next(self, seconds: float) -> None:
         """Process the next request normally (a valid one is delivered), then wait `seconds`
@@ -529,6 +526,8 @@ class _Handler(BaseHTTPRequestHandler):
         if fake.latency:
             fake._stopping.wait(fake.latency)
         fault = fake._next_fault()
+        if fault and fault.kind in ("status", "drop"):
+            rec.payload = _json_or_none(body)  # recorded even when not processed (docstring of Received)
         if fault and fault.kind == "status":
             rec.outcome, rec.status = "fault", fault.status
             fake._record(rec)
