@@ -63,9 +63,7 @@ def synthetic(n: int, abstract_words: int, seed: int = 1) -> list[Announcement]:
         paper = Paper(
             id=f"arxiv:2405.{i:05d}",
             title=" ".join(rng.choice(WORDS).capitalize() for _ in range(rng.randint(5, 16))),
-            authors=tuple(
-                Author(f"Author{k} Name{i}", f"m{k}" if k == 1 else None) for k in range(rng.randint(2, 12))
-            ),
+            authors=tuple(Author(f"Author{k} Name{i}", f"m{k}" if k == 1 else None) for k in range(rng.randint(2, 12))),
             abstract=" ".join(words) + ".",
             events=(event,),
             arxiv_id=f"2405.{i:05d}",

@@ -160,6 +160,15 @@ migration(
 )
 
 
+migration(
+    "m003_outbox_sent_index",
+    """
+        -- the account's status quota counts recent sends: without this it scans every post ever sent
+        CREATE INDEX outbox_sent ON outbox(channel, state, sent_at);
+    """,
+)
+
+
 def utc_now() -> datetime:
     return datetime.now(UTC)
 

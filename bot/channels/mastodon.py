@@ -30,6 +30,7 @@ class MastodonChannel:
         self.api = client or Mastodon(
             access_token=token,
             api_base_url=api_base_url.rstrip("/"),
+            session=_session(api_base_url),
             ratelimit_method="throw",
             request_timeout=timeout,
             version_check_mode="none",
@@ -91,6 +92,18 @@ class MastodonChannel:
         except MastodonIllegalArgumentError as exc:
             return Outcome("failed", error=f"invalid request: {exc}")
         return Outcome("sent", remote_id=str(status["id"]), remote_url=status.get("url") or status.get("uri"))
+
+
+def _session(url: str) -> Any:
+    """A requests session with the proxy settings resolved once, not re-read from the environment per call."""
+    import requests
+
+    session = requests.Session()
+    settings = session.merge_environment_settings(url, {}, None, None, None)  # proxies, CA bundle
+    session.proxies = settings["proxies"]
+    session.verify = settings["verify"]
+    session.trust_env = False
+    return session
 
 
 def _status(exc: Exception) -> int | None:
