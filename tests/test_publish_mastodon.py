@@ -227,43 +227,40 @@ def test_thread_parts_reply_in_order(live, stub):
     assert second["in_reply_to_id"] == first["id"] and third["in_reply_to_id"] == second["id"]
 
 
-def test_a_post_left_sending_is_resent_with_its_key_and_not_duplicated(live, stub):
-    """A crash after the request reached the server, before the result was stored."""
+def interrupt_first_post(project):
+    """Record the first due post and claim it ("sending"), as a run killed mid-request leaves it."""
     from bot.app import App
     from bot.config import load_config
-
-    live.run("check")
-    live.write_config()
-    app = App(load_config(live.config), live.config, ENV, live.clock)
     from bot.publish import Publisher
 
-    messages, _ = Publisher(app, app.store, sleep=lambda s: None).plan(["mastodon"])
-    app.store.enqueue_posts([messages[0]])
-    app.store.mark_sending(messages[0].key)
-    # the server did get it: post it directly with the same key
+    project.run("check")
+    project.write_config()
+    app = App(load_config(project.config), project.config, ENV, project.clock)
+    try:
+        messages, _ = Publisher(app, app.store, sleep=lambda s: None).plan(["mastodon"])
+        app.store.enqueue_posts([messages[0]])
+        app.store.mark_sending(messages[0].key)
+    finally:
+        app.close()
+    return messages[0]
+
+
+def test_a_post_left_sending_is_resent_with_its_key_and_not_duplicated(live, stub):
+    """A crash after the request reached the server, before the result was stored."""
     from mastodon import Mastodon
 
+    first = interrupt_first_post(live)
+    # the server did get it
     Mastodon(access_token=TOKEN, api_base_url=stub.url, version_check_mode="none").status_post(
-        messages[0].text, idempotency_key=messages[0].key
+        first.text, idempotency_key=first.key
     )
-    app.close()
     assert len(stub.statuses) == 1
     code, out, _ = publish(live)
     assert code == 0 and len(stub.statuses) == 2  # the interrupted one was not posted twice
 
 
 def test_a_post_left_sending_past_the_idempotency_window_is_uncertain(live, stub):
-    from bot.app import App
-    from bot.config import load_config
-    from bot.publish import Publisher
-
-    live.run("check")
-    live.write_config()
-    app = App(load_config(live.config), live.config, ENV, live.clock)
-    messages, _ = Publisher(app, app.store, sleep=lambda s: None).plan(["mastodon"])
-    app.store.enqueue_posts([messages[0]])
-    app.store.mark_sending(messages[0].key)
-    app.close()
+    interrupt_first_post(live)
     live.clock.advance(hours=2)
     code, out, _ = publish(live)
     assert code == 1 and "uncertain 1" in out and len(stub.statuses) == 1
