@@ -60,10 +60,8 @@ class App:
     @cached_property
     def _roster(self) -> tuple[Roster, list[Problem]]:
         cfg = self.config.roster
-        if cfg is None:
-            from .errors import ConfigError
-
-            raise ConfigError(f'{self.config_path}: no [roster] table; set [roster] path = "roster.yaml"')
+        if cfg is None:  # without a roster every paper in the lab's own lists counts as the group's
+            return Roster(()), []
         return load_roster(cfg.path, match_initials=cfg.match_initials, transliterate=cfg.transliterate)
 
     @property

@@ -82,7 +82,7 @@ def check(
                 [a.name for a in record.paper.authors], source=source.name, record=record.label
             )
             report.problems.extend(author_problems)
-            if not any(a.is_member for a in authors):
+            if roster.members and not any(a.is_member for a in authors):
                 report.problems.append(
                     Problem(
                         source.name,

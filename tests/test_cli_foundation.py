@@ -184,3 +184,13 @@ def test_python_dash_m_and_console_script_help():
 @pytest.mark.parametrize("name", sorted(cli.commands))
 def test_every_command_has_help(name):
     assert cli.commands[name].help
+
+
+def test_without_a_roster_the_lab_list_is_taken_as_is(project):
+    project.source("papers.yaml", PAPERS)
+    project.write_config()
+    project.config.write_text(project.config.read_text().replace('[roster]\npath = "roster.yaml"\n', ""))
+    from click.testing import CliRunner
+
+    result = CliRunner().invoke(cli, ["--config", str(project.config), "check", "--json"], obj={"env": {}})
+    assert result.exit_code == 0 and json.loads(result.stdout)["new"] == 2
