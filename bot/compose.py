@@ -226,11 +226,6 @@ class Templates:
             self._cache[key] = ok
         return bool(self._cache[key])
 
-    def source_of(self, name: str) -> Path | None:
-        """The file a template is loaded from (for messages and docs)."""
-        filename = self.get(name).filename
-        return Path(filename) if filename else None
-
 
 def _template_line(exc: BaseException, template: Any) -> int | None:
     filename = getattr(template, "filename", None) or "<template>"

@@ -69,10 +69,6 @@ class VenueEvent:
             base = self.conference
         return f"{base} ({self.presentation})" if self.presentation else base
 
-    @property
-    def announceable(self) -> bool:
-        return self.status in ANNOUNCEABLE
-
 
 @dataclass(frozen=True)
 class Links:
@@ -104,10 +100,6 @@ class Paper:
     title_raw: str = ""
     abstract_raw: str = ""
     id: str | None = None  # the store's stable id, set once stored
-
-    @property
-    def member_authors(self) -> tuple[Author, ...]:
-        return tuple(a for a in self.authors if a.is_member)
 
 
 @dataclass(frozen=True)

@@ -45,12 +45,20 @@ def collect(store: Store, channels: list[str], *, path: Path) -> dict[str, Any]:
     for v in venues.values():
         v["by_track"] = dict(v["by_track"])
         v["by_status"] = dict(v["by_status"])
-    return {"store": str(path), "papers": len(papers), "channels": all_channels, "venues": venues}
+    subscribers = store.subscriber_counts()
+    return {
+        "store": str(path),
+        "papers": len(papers),
+        "channels": all_channels,
+        "venues": venues,
+        "subscribers": {"active": subscribers.get("active", 0), "unsubscribed": subscribers.get("unsubscribed", 0)},
+    }
 
 
 def render(data: dict[str, Any]) -> str:
     """A plain table, one line per conference."""
-    lines = [f"store: {data['store']} ({data['papers']} papers)"]
+    subs = data["subscribers"]
+    lines = [f"store: {data['store']} ({data['papers']} papers; {subs['active']} subscribers)"]
     if not data["venues"]:
         lines.append("no papers yet: run 'paperbot check'")
         return "\n".join(lines)
