@@ -296,6 +296,21 @@ class Store:
         elif self.path is None or not self.path.exists():
             for _, sql in MIGRATIONS:  # an empty in-memory view of a store that does not exist yet
                 self.db.executescript(sql)
+        elif self._pending_migrations():
+            # Written by an older paperbot: read an upgraded in-memory copy, leave the file as it is.
+            memory = sqlite3.connect(":memory:", isolation_level=None)
+            self.db.backup(memory)
+            self.db.close()
+            self.db = memory
+            self.db.row_factory = sqlite3.Row
+            self.migrate()
+
+    def _pending_migrations(self) -> bool:
+        try:
+            done = {r[0] for r in self.db.execute("SELECT name FROM migrations")}
+        except sqlite3.OperationalError:
+            return True
+        return any(name not in done for name, _ in MIGRATIONS)
 
     def close(self) -> None:
         self.db.close()

@@ -209,3 +209,17 @@ def test_sigkill_mid_write_leaves_a_consistent_store(tmp_path):
         # every paper is whole: both its events and its keys were committed with it
         assert s.db.execute("SELECT count(*) FROM venue_events").fetchone()[0] == 2 * papers
         assert s.db.execute("SELECT count(DISTINCT paper_id) FROM paper_keys").fetchone()[0] == papers
+
+
+def test_readonly_view_of_an_older_store_is_upgraded_in_memory_only(tmp_path, clock):
+    path = tmp_path / "old.db"
+    db = sqlite3.connect(path)
+    db.execute("CREATE TABLE migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
+    db.executescript(MIGRATIONS[0][1])
+    db.execute("INSERT INTO migrations VALUES (?, 'x')", (MIGRATIONS[0][0],))
+    db.commit()
+    db.close()
+    before = path.read_bytes()
+    with Store(path, clock=clock, readonly=True) as ro:
+        assert ro.outbox("mastodon") == [] and ro.due("email") == []
+    assert path.read_bytes() == before
