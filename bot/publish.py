@@ -15,6 +15,7 @@ Retries, waits and pacing are decided here, from the channels' Outcomes.
 
 from __future__ import annotations
 
+import json
 import logging
 import math
 import random
@@ -230,8 +231,6 @@ class Publisher:
         cfg = self.app.config.channels.mastodon
         limits = channel.instance_limits()
         if limits:
-            import json
-
             self.store.set_kv(
                 instance_cache_key(cfg.api_base_url),
                 json.dumps(
@@ -338,40 +337,13 @@ class Publisher:
         return STATUS_QUOTA - self.store.sent_since("mastodon", window_start)
 
     def _send_post(self, channel: Any, row: OutboxRow, parent: str | None, max_attempts: int) -> Outcome:
-        """One post, retried with the same key on 5xx and network errors, waiting out 429s."""
-        attempt = waits = 0
-        while True:
-            attempt += 1
-            self.store.mark_sending(row.key)
-            log.info("mastodon: posting %s part %d/%d (key %s)", row.paper_id, row.part, row.parts, row.key[:12])
-            outcome = channel.post(row.text, key=row.key, spoiler_text=row.spoiler_text, in_reply_to_id=parent)
-            if outcome.status == "sent":
-                self.store.mark_sent(row.key, remote_id=outcome.remote_id, remote_url=outcome.remote_url)
-                return outcome
-            if outcome.status == "failed":
-                self.store.mark_state(row.key, "failed", outcome.error)
-                return outcome
-            if outcome.status == "stop":
-                self.store.mark_state(row.key, "pending", outcome.error)
-                return outcome
-            if outcome.status == "wait":
-                delay = (outcome.retry_at or 0) - self.now().timestamp()
-                if delay > MAX_WAIT:
-                    self.store.mark_state(row.key, "pending", f"rate limited until {_iso(outcome.retry_at)}")
-                    return Outcome("wait", error=f"rate limited until {_iso(outcome.retry_at)}")
-                waits += 1
-                if waits > MAX_WAITS:
-                    self.store.mark_state(row.key, "pending", "still rate limited after repeated waits")
-                    return Outcome("wait", error="still rate limited after repeated waits")
-                log.info("mastodon: rate limited; waiting %.0f s", max(delay, 1))
-                self.sleep(max(delay, 1.0))
-                attempt -= 1  # a rate-limit wait is not a failed attempt
-                continue
-            # retry: same key, backoff with jitter, bounded
-            if attempt >= max_attempts:
-                self.store.mark_state(row.key, "pending", outcome.error)
-                return Outcome("retry", error=f"{outcome.error} (gave up after {attempt} attempts)")
-            self.sleep(self._backoff(attempt))
+        """One post; retries reuse its idempotency key, so a repeat is never a second post."""
+        log.info("mastodon: posting %s part %d/%d (key %s)", row.paper_id, row.part, row.parts, row.key[:12])
+        return self._deliver(
+            row.key,
+            lambda: channel.post(row.text, key=row.key, spoiler_text=row.spoiler_text, in_reply_to_id=parent),
+            max_attempts=max_attempts,
+        )
 
     def _backoff(self, attempt: int) -> float:
         return min(60.0, 2.0 ** (attempt - 1)) * (0.5 + self.rng.random())
@@ -469,41 +441,58 @@ class Publisher:
                 return False
 
     def _send_batch(self, channel: Any, content: Any, recipients: list[Any], batch: OutboxRow, cfg: Any) -> Outcome:
+        log.info("email: sending batch %s to %d recipient(s)", batch.key, len(recipients))
+        return self._deliver(
+            batch.key,
+            lambda: channel.send_batch(content, recipients, batch_key=batch.key),
+            max_attempts=cfg.max_attempts,
+            resend_uncertain=cfg.uncertain_policy == "resend",
+        )
+
+    def _deliver(
+        self, key: str, send: Callable[[], Outcome], *, max_attempts: int, resend_uncertain: bool = False
+    ) -> Outcome:
+        """Claim, send and finalise one outbox message, applying the retry and wait policy.
+
+        Retries (5xx, network) back off with jitter up to ``max_attempts``; rate limits are
+        waited out when the reset is near (at most ``MAX_WAITS`` times), otherwise the message
+        stays pending for the next run; "stop" puts it back to pending; "failed" and
+        "uncertain" are recorded (uncertain is sent again only under ``resend_uncertain``).
+        """
         attempt = waits = 0
         while True:
             attempt += 1
-            self.store.mark_sending(batch.key)
-            log.info("email: sending batch %s to %d recipient(s)", batch.key, len(recipients))
-            outcome = channel.send_batch(content, recipients, batch_key=batch.key)
+            self.store.mark_sending(key)
+            outcome = send()
             if outcome.status == "sent":
-                self.store.mark_sent(batch.key, remote_id=outcome.remote_id)
+                self.store.mark_sent(key, remote_id=outcome.remote_id, remote_url=outcome.remote_url)
                 return outcome
-            if outcome.status == "uncertain":
-                if cfg.uncertain_policy == "resend" and attempt < cfg.max_attempts:
-                    self.sleep(self._backoff(attempt))
-                    continue
-                self.store.mark_state(batch.key, "uncertain", outcome.error)
-                return outcome
-            if outcome.status in ("failed",):
-                self.store.mark_state(batch.key, "failed", outcome.error)
+            if outcome.status == "failed":
+                self.store.mark_state(key, "failed", outcome.error)
                 return outcome
             if outcome.status == "stop":
-                self.store.mark_state(batch.key, "pending", outcome.error)
+                self.store.mark_state(key, "pending", outcome.error)
+                return outcome
+            if outcome.status == "uncertain" and not (resend_uncertain and attempt < max_attempts):
+                self.store.mark_state(key, "uncertain", outcome.error)
                 return outcome
             if outcome.status == "wait":
-                delay = (outcome.retry_at or self.now().timestamp() + 1) - self.now().timestamp()
-                if delay > MAX_WAIT:
-                    self.store.mark_state(batch.key, "pending", outcome.error)
-                    return Outcome("wait", error=f"rate limited until {_iso(outcome.retry_at)}")
+                delay = (outcome.retry_at or 0) - self.now().timestamp()
                 waits += 1
-                if waits > MAX_WAITS:
-                    self.store.mark_state(batch.key, "pending", "still rate limited after repeated waits")
-                    return Outcome("wait", error="still rate limited after repeated waits")
+                if delay > MAX_WAIT or waits > MAX_WAITS:
+                    reason = (
+                        f"rate limited until {_iso(outcome.retry_at)}"
+                        if delay > MAX_WAIT
+                        else ("still rate limited after repeated waits")
+                    )
+                    self.store.mark_state(key, "pending", reason)
+                    return Outcome("wait", error=reason)
+                log.info("rate limited; waiting %.0f s", max(delay, 1))
                 self.sleep(max(delay, 1.0))
-                attempt -= 1
+                attempt -= 1  # a rate-limit wait is not a failed attempt
                 continue
-            if attempt >= cfg.max_attempts:
-                self.store.mark_state(batch.key, "pending", outcome.error)
+            if outcome.status == "retry" and attempt >= max_attempts:
+                self.store.mark_state(key, "pending", outcome.error)
                 return Outcome("retry", error=f"{outcome.error} (gave up after {attempt} attempts)")
             self.sleep(self._backoff(attempt))
 
