@@ -17,6 +17,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -44,7 +45,6 @@ UNSUBSCRIBE_PLACEHOLDER = "%unsubscribe_url%"  # replaced per recipient when sen
 UNSUBSCRIBE_PLACEHOLDER_HTML = "%unsubscribe_url_html%"  # the same link, HTML-escaped
 _SLOT = "\ue000"  # a private-use character marks where the abstract goes while measuring
 _BLANK_LINES = re.compile(r"\n{3,}")
-_TRAILING_SPACE = re.compile(r"[ \t]+\n")
 _MIN_ABSTRACT_SHARE = 0.3  # drop authors to "et al." before squeezing the abstract below this
 
 
@@ -124,34 +124,39 @@ class Settings:
 # --- templates ----------------------------------------------------------------------------
 
 
+@lru_cache(maxsize=8)
+def _wrap_pattern(width: int) -> re.Pattern[str]:
+    # the longest run of whole words that fits, or one word longer than the width
+    return re.compile(rf" ?(\S{{{width + 1},}}|\S.{{0,{width - 1}}}(?= |$))")
+
+
 def wrap(text: str, width: int = 76) -> str:
     """Greedy word wrap that never breaks a word or a URL (plain-text e-mail)."""
-    lines: list[str] = []
-    line = ""
-    for word in text.split():
-        if line and len(line) + 1 + len(word) > width:
-            lines.append(line)
-            line = word
-        else:
-            line = f"{line} {word}" if line else word
-    if line:
-        lines.append(line)
-    return "\n".join(lines)
+    words = " ".join(text.split())
+    return "\n".join(_wrap_pattern(max(1, width)).findall(words))
+
+
+_LOOP_ATTRIBUTES = frozenset({"index", "index0", "revindex", "revindex0", "first", "last", "length", "depth"})
 
 
 def _environment_class() -> type:
+    from jinja2.runtime import LoopContext
     from jinja2.sandbox import SandboxedEnvironment
 
     class Environment(SandboxedEnvironment):
-        """The sandbox, with a fast path for the plain dicts paperbot passes to templates.
+        """The sandbox, with a fast path for what paperbot's templates look up most.
 
         Looking up a key of a plain dict is what the sandbox ends up doing for ``p.title``
-        anyway (after a failed attribute lookup); doing it first saves that round trip.
+        anyway (after a failed attribute lookup), and ``loop.last`` is a plain property the
+        sandbox would allow; answering both first saves the sandbox's checks per lookup.
         """
 
         def getattr(self, obj: Any, attribute: str) -> Any:
-            if type(obj) is dict and attribute in obj:
+            kind = type(obj)
+            if kind is dict and attribute in obj:
                 return obj[attribute]
+            if kind is LoopContext and attribute in _LOOP_ATTRIBUTES:
+                return getattr(obj, attribute)
             return super().getattr(obj, attribute)
 
     return Environment
@@ -182,7 +187,11 @@ class Templates:
             from jinja2 import TemplateError, TemplateSyntaxError
 
             try:
-                self._cache[name] = self.env.get_template(name)
+                template = self.env.get_template(name)
+                # Jinja keeps a template's globals in a ChainMap and copies it into every
+                # render's context; a plain dict of the same globals copies much faster.
+                template.globals = dict(template.globals)
+                self._cache[name] = template
             except TemplateSyntaxError as exc:
                 raise ComposeError(f"template {exc.name or name}, line {exc.lineno}: {exc.message}") from None
             except TemplateError as exc:
@@ -238,19 +247,9 @@ def _template_line(exc: BaseException, template: Any) -> int | None:
 # --- view models --------------------------------------------------------------------------
 
 
+@lru_cache(maxsize=256)
 def default_hashtags(event: VenueEvent) -> tuple[str, ...]:
     return ("#" + re.sub(r"\W", "", event.series) + str(event.year),)
-
-
-def _author(a: Author, handles: Mapping[str, str], mentions: bool) -> dict[str, Any]:
-    handle = handles.get(a.member_id) if a.member_id else None
-    return {
-        "name": a.name,
-        "member": a.is_member,
-        "former": a.former,
-        "handle": handle,
-        "display": handle if (handle and mentions) else a.name,
-    }
 
 
 def _authors_text(authors: list[dict[str, Any]], et_al: bool) -> str:
@@ -265,7 +264,19 @@ def _authors_text(authors: list[dict[str, Any]], et_al: bool) -> str:
 def paper_context(ann: Announcement, s: Settings, *, mentions: bool = False) -> dict[str, Any]:
     """The variables every template sees for one (paper, venue event)."""
     p, e = ann.paper, ann.event
-    authors = [_author(a, s.handles, mentions) for a in p.authors]
+    handles = s.handles
+    authors = []
+    for a in p.authors:
+        handle = handles.get(a.member_id) if a.member_id else None
+        authors.append(
+            {
+                "name": a.name,
+                "member": a.member_id is not None,
+                "former": a.former,
+                "handle": handle,
+                "display": handle if (handle and mentions) else a.name,
+            }
+        )
     links = p.links
     hashtags = s.venue_hashtags.get(e.conference) or default_hashtags(e)
     return {
@@ -274,6 +285,7 @@ def paper_context(ann: Announcement, s: Settings, *, mentions: bool = False) -> 
         "abstract": p.abstract,
         "authors": authors,
         "authors_text": _authors_text(authors, False),
+        "author_names": ", ".join([a.name for a in p.authors]),
         "et_al": False,
         "members": [a for a in authors if a["member"]],
         "mentions": [a["handle"] for a in authors if a["handle"]] if mentions else [],
@@ -290,7 +302,7 @@ def paper_context(ann: Announcement, s: Settings, *, mentions: bool = False) -> 
         "code": links.code[0] if links.code else None,
         "arxiv_id": p.arxiv_id,
         "doi": p.doi,
-        "venue": _venue(e),
+        "venue": dict(_venue(e)),
         "hashtags": list(dict.fromkeys([*hashtags, *s.post_hashtags])),
         "group": {"name": s.group_name, "url": s.group_url},
         "part": 1,
@@ -298,7 +310,9 @@ def paper_context(ann: Announcement, s: Settings, *, mentions: bool = False) -> 
     }
 
 
+@lru_cache(maxsize=256)
 def _venue(e: VenueEvent) -> dict[str, Any]:
+    """Shared between the papers of one event: callers copy it."""
     return {
         "label": e.label,
         "conference": e.conference,
@@ -315,7 +329,9 @@ def _venue(e: VenueEvent) -> dict[str, Any]:
 
 def _normalise(text: str) -> str:
     """Trailing spaces and runs of blank lines from optional template parts are dropped."""
-    return _BLANK_LINES.sub("\n\n", _TRAILING_SPACE.sub("\n", text)).strip()
+    if " \n" in text or "\t\n" in text:
+        text = "\n".join([line.rstrip(" \t") for line in text.split("\n")])
+    return _BLANK_LINES.sub("\n\n", text).strip()
 
 
 def _on_own_line(marked: str) -> bool:
@@ -523,6 +539,10 @@ def group_by_conference(
         for p in papers:
             if p["venue"]["track"] == "workshop":
                 workshops[p["venue"]["workshop_name"] or p["venue"]["workshop"] or "Workshop"].append(p)
+        ws_groups = [
+            {"workshop": True, "name": name, "short": ps[0]["venue"]["workshop"], "papers": ps}
+            for name, ps in workshops.items()
+        ]
         info = s.venue_info.get(conference, {})
         presentations = presentation_counts(a.event for a in anns)
         sections.append(
@@ -535,9 +555,10 @@ def group_by_conference(
                 "presentations": presentations,
                 "presentations_text": ", ".join(f"{n} {k}{'s' if n != 1 else ''}" for k, n in presentations.items()),
                 "main": main,
-                "workshops": [
-                    {"name": name, "short": ps[0]["venue"]["workshop"], "papers": ps} for name, ps in workshops.items()
-                ],
+                "workshops": ws_groups,
+                # main tracks, then each workshop: one loop in a template shows them all in order
+                "listings": ([{"workshop": False, "name": None, "short": None, "papers": main}] if main else [])
+                + ws_groups,
                 "papers": papers,
                 "slug": slugify(conference),
                 "name": info.get("name"),

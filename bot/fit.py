@@ -97,14 +97,16 @@ class Measure:
         # (end, saving) per URL/mention: from ``end`` on, the prefix counts ``saving`` less.
         self._ends: list[int] = []
         self._savings: list[int] = []
-        self._spans: list[tuple[int, int]] = []
-        if mastodon and ("://" in text or "@" in text):
-            total = 0
-            for s, e, counted in find_entities(text, url_length=url_length):
-                total += self._graphemes(s, e) - counted
-                self._ends.append(e)
-                self._savings.append(total)
-                self._spans.append((s, e))
+        self._entities: list[tuple[int, int]] | None = None  # URL and mention spans, when known
+        if mastodon:
+            self._entities = []
+            if "://" in text or "@" in text:
+                total = 0
+                for s, e, counted in find_entities(text, url_length=url_length):
+                    total += self._graphemes(s, e) - counted
+                    self._ends.append(e)
+                    self._savings.append(total)
+                    self._entities.append((s, e))
 
     def _graphemes(self, start: int, end: int) -> int:
         if not self._joins:
@@ -122,10 +124,11 @@ class Measure:
 
     @cached_property
     def protected(self) -> list[tuple[int, int]]:
-        return protected_spans(self.text)
+        return protected_spans(self.text, entities=self._entities, joins=self._join_set)
 
 
 _CLOSERS = ")\"'’”]"
+_SENTENCE_PUNCTUATION = frozenset(".!?" + _CLOSERS)  # what whitespace after a sentence end follows
 _STARTER = re.compile(r"""[\(\["'‘“A-Z0-9À-ÖØ-Þ\u0370-\u03ff\u0400-\u042f]""")
 
 
@@ -169,29 +172,37 @@ def _inside(spans: list[tuple[int, int]], i: int) -> bool:
     return k >= 0 and spans[k][0] < i < spans[k][1]
 
 
-def _cuts_backwards(m: Measure, budget: int) -> Iterator[tuple[int, str, bool, int]]:
+def _cuts_backwards(m: Measure, budget: int, *, words: bool = True) -> Iterator[tuple[int, str, bool, int]]:
     """Allowed cuts whose result fits ``budget``, from the longest down: (keep, mark, at_sentence, length).
 
     A cut is at whitespace, never inside a URL, mention, hashtag or grapheme cluster.
     At a sentence end the kept text is "X. " and the mark "…"; at a word boundary trailing
     punctuation is dropped, and after a URL the mark is " …" (Mastodon would take a glued
     "…" into the link). The walk starts at the last offset that could fit, so its cost
-    follows the budget, not the length of the text.
+    follows the budget, not the length of the text. With ``words=False`` only the first
+    cut may be a word cut: a caller that wants the longest cut and otherwise a sentence
+    end skips the words in between.
     """
     text, n = m.text, m.n
     spans = m.protected
     span_ends = {e for _, e in spans}
     saving = m._savings[-1] if m._savings else 0
     end = min(n - 1, budget + len(m._joins) + saving + 1) + 1
+    window = 64  # most searches end within a few words; later windows grow
+    found = False
     while end > 0:
-        lo = max(0, end - 200)
+        lo = max(0, end - window)
+        window = min(2 * window, 1024)
         starts = [w.start() for w in _SPACE.finditer(text, lo, end)]
         if starts and starts[0] == lo and lo and text[lo - 1].isspace():
             starts = starts[1:]  # the run began before this window: seen in the next one
         end = lo
         for ws in reversed(starts):
+            if found and not words and text[ws - 1] not in _SENTENCE_PUNCTUATION:
+                continue
             cut = _cut_at(m, ws, span_ends, budget)
             if cut is not None:
+                found = True
                 yield cut
 
 
@@ -228,21 +239,19 @@ def shorten(text: str, budget: int, *, measure: Measure | None = None, min_fill:
     full = m.total()
     if full <= budget:
         return Cut(text, False, full)
-    first = word = None
-    for cut in _cuts_backwards(m, budget):
+    first = None
+    for cut in _cuts_backwards(m, budget, words=False):
         keep, mark, sentence, length = cut
         first = first or cut
         if sentence:
             if length >= min_fill:
                 return Cut(text[:keep] + mark, True, length)
             break
-        word = word or cut
         if length < min_fill:
             break
-    choice = word or first
-    if choice is None:
+    if first is None:
         return Cut("", True, 0)
-    keep, mark, _, length = choice
+    keep, mark, _, length = first
     return Cut(text[:keep] + mark, True, length)
 
 

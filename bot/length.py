@@ -28,6 +28,7 @@ from __future__ import annotations
 import re
 import stringprep
 import unicodedata
+from collections.abc import Iterator
 from encodings import idna as _idna
 from functools import lru_cache
 
@@ -273,6 +274,7 @@ def _valid_url() -> re.Pattern[str]:
 # scanning each of them from the character before it gives the same matches as Ruby's
 # scan over the whole text, at a fraction of the cost.
 _TOKEN_SEPARATORS = "\t\n\x0b\x0c\r \x85"
+_SEPARATOR = re.compile(f"[{_TOKEN_SEPARATORS}]")
 _VALID_TCO_URL = re.compile(r"https?://t\.co/([a-z0-9]+)", re.IGNORECASE)
 
 # [[:word:]] as Onigmo defines it for Unicode strings (Alpha | Mark | Digit |
@@ -299,6 +301,7 @@ _SHORTCODE = regex.compile(r"(?<![\p{Alphabetic}\p{Nd}:]):[a-zA-Z0-9_]{2,}:(?![\
 # unicodedata does not know: those newer than Ruby's 15.0 are "unassigned", i.e.
 # "Other", in Ruby too (and any added in 15.0 itself then count one more, never less).
 # --------------------------------------------------------------------------------------
+_CHUNK = 64  # joins() skips pure-ASCII chunks of this many characters
 _HANGUL_SYLLABLES = (0xAC00, 0xD7A3)  # GCB=LV when (cp - 0xAC00) % 28 == 0, else LVT
 _BMP_SIZE = 0xD800 + 0x2000  # the BMP part of _every()
 
@@ -378,6 +381,19 @@ class _Gcb:
             or (a in ("LVT", "T") and b == "T")  # GB8
         )
 
+    def _hits(self, s: str) -> Iterator[int]:
+        """Offsets of the characters that may join a neighbour, in order.
+
+        Text is mostly ASCII even when it is not all ASCII (an accent, a dash, an emoji):
+        chunks that are pure ASCII are skipped with one C call each instead of being
+        scanned character by character.
+        """
+        n = len(s)
+        for lo in range(0, n, _CHUNK):
+            if not s[lo : lo + _CHUNK].isascii():
+                for m in self.hit.finditer(s, lo, min(n, lo + _CHUNK)):
+                    yield m.start()
+
     def joins(self, s: str) -> set[int]:
         """Offsets that do not start a cluster (GB3, GB6-GB9b, GB11-GB13)."""
         out: set[int] = set()
@@ -387,8 +403,7 @@ class _Gcb:
             i = s.find("\r\n", i + 2)
         n = len(s)
         ri_run_end = -1
-        for m in self.hit.finditer(s):
-            i = m.start()
+        for i in self._hits(s):
             c = s[i]
             if c in self.post:
                 if i and s[i - 1] not in self.ctrl:  # GB9, GB9a (GB4 wins after controls)
@@ -410,7 +425,7 @@ class _Gcb:
                     j += 1
                 ri_run_end = j
                 out.update(range(i + 1, j, 2))  # GB12, GB13: pairs from the run's start
-            else:  # a conjoining jamo: it joins its neighbours only
+            elif self._hangul(c):  # a conjoining jamo: it joins its neighbours only
                 if i and self._hangul_joins(s[i - 1], c):
                     out.add(i)
                 if i + 1 < n and self._hangul_joins(c, s[i + 1]):
@@ -427,10 +442,7 @@ def _count(s: str) -> int:
     """Grapheme clusters in ``s``, as Ruby's ``each_grapheme_cluster.size``."""
     if s.isascii():
         return len(s) - s.count("\r\n")
-    gcb = _gcb()
-    if not gcb.hit.search(s):
-        return len(s) - s.count("\r\n")
-    return len(s) - len(gcb.joins(s))
+    return len(s) - len(_gcb().joins(s))
 
 
 def _joins(text: str) -> set[int]:
@@ -527,20 +539,29 @@ def _extract_urls(text: str) -> list[tuple[int, int]]:
     if "://" not in text:
         return []  # no match can have a protocol
     urls: list[tuple[int, int]] = []
-    valid_url = _valid_url()
     n = len(text)
+    end = 0
     i = text.find("://")
     while i >= 0:
-        start = max(text.rfind(c, 0, i) for c in _TOKEN_SEPARATORS)  # -1: none
-        end = min((j for c in _TOKEN_SEPARATORS if (j := text.find(c, i)) >= 0), default=n)
-        urls.extend(_scan_urls(valid_url, text, max(start, 0), end))
+        # From the separator before the token (the previous token ended at one), or 0.
+        start = max(0, *[text.rfind(c, end, i) for c in _TOKEN_SEPARATORS])
+        sep = _SEPARATOR.search(text, i)
+        end = sep.start() if sep else n
+        urls.extend((start + s, start + e) for s, e in _scan_token(text[start:end]))
         i = text.find("://", end)
     return urls
 
 
-def _scan_urls(valid_url: re.Pattern[str], text: str, pos: int, endpos: int):
-    """Ruby's scan of valid_url over text[pos:endpos]; yields URLs with a protocol."""
-    for m in valid_url.finditer(text, pos, endpos):
+@lru_cache(maxsize=4096)
+def _scan_token(token: str) -> tuple[tuple[int, int], ...]:
+    """Ruby's scan of valid_url over one token (with the separator before it, if any).
+
+    The match depends on nothing outside the token: the pattern has no look-behind, and
+    the separator it may consume is included. Cached, because the same link is counted
+    in every variant of a post and again in the digest.
+    """
+    found = []
+    for m in _valid_url().finditer(token):
         if m.group("protocol") is None:
             continue
         start, end = m.span("url")
@@ -552,7 +573,8 @@ def _scan_urls(valid_url: re.Pattern[str], text: str, pos: int, endpos: int):
             end = start + tco.end()
             url = tco.group(0)
         if _is_valid_domain(len(url), m.group("domain")):
-            yield start, end
+            found.append((start, end))
+    return tuple(found)
 
 
 def _extract_mentions(text: str) -> list[tuple[int, int, str]]:
@@ -641,13 +663,16 @@ def find_mentions(text: str) -> list[tuple[int, int, int]]:
     return [(s, e, _count("@" + username)) for s, e, username in _entities(text) if username is not None]
 
 
-def protected_spans(text: str) -> list[tuple[int, int]]:
+def protected_spans(
+    text: str, *, entities: list[tuple[int, int]] | None = None, joins: set[int] | None = None
+) -> list[tuple[int, int]]:
     """Sorted, merged spans a shortener must not cut inside.
 
     URLs (cutting one changes both the link and the count), mentions, hashtags and
-    ``:shortcode:`` emoji, each widened to whole grapheme clusters.
+    ``:shortcode:`` emoji, each widened to whole grapheme clusters. A caller that already
+    has the text's entities (URL and mention spans) and cluster joins passes them in.
     """
-    spans = [(s, e) for s, e, _ in _entities(text)]
+    spans = [(s, e) for s, e, _ in _entities(text)] if entities is None else list(entities)
     if "#" in text or "＃" in text:
         spans.extend(m.span() for m in _HASHTAG.finditer(text))
     if ":" in text:
@@ -655,7 +680,7 @@ def protected_spans(text: str) -> list[tuple[int, int]]:
     if not spans:
         return []
     spans.sort()
-    inside = _joins(text)
+    inside = _joins(text) if joins is None else joins
     merged: list[tuple[int, int]] = []
     for start, end in spans:
         while start in inside:

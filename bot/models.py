@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import cached_property
 
 from .venues import conference_name, venue_key
 
@@ -49,16 +50,16 @@ class VenueEvent:
     status: str = "accepted"
     accepted_on: date | None = None
 
-    @property
+    @cached_property
     def key(self) -> str:
         return venue_key(self.series, self.year, self.track, self.workshop)
 
-    @property
+    @cached_property
     def conference(self) -> str:
         """The heading the event is grouped under: "NeurIPS 2024" (workshops included)."""
         return conference_name(self.series, self.year)
 
-    @property
+    @cached_property
     def label(self) -> str:
         """How the event is named on its own: "FITML @NeurIPS 2024", "NeurIPS 2024 (oral)"."""
         if self.track == "workshop":
