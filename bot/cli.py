@@ -371,9 +371,26 @@ def subscribers_add(ctx: click.Context, email: str, name: str | None) -> int:
 @click.pass_context
 @handles_errors
 def subscribers_remove(ctx: click.Context, emails: tuple[str, ...]) -> int:
-    """Unsubscribe addresses (kept as unsubscribed, so they are never mailed again)."""
-    n = _app(ctx).store.unsubscribe(list(emails))
+    """Unsubscribe addresses (kept as unsubscribed, so they are never mailed again).
+
+    With SendGrid and an ``asm_group_id`` they are also added to the ASM group's suppressions;
+    if that fails the local unsubscribe still holds (a warning, same exit code).
+    """
+    from .unsubscribe import asm_mirror
+
+    app = _app(ctx)
+    n = app.store.unsubscribe(list(emails))
     click.echo(f"{n} address(es) unsubscribed")
+    email = app.config.channels.email
+    mirror, why_not = asm_mirror(email, app.env)
+    if why_not:
+        click.echo(f"warning: {why_not}", err=True)
+    if mirror is not None:
+        error = mirror(list(emails))
+        if error:
+            click.echo(f"warning: not mirrored into the SendGrid ASM group {email.asm_group_id}: {error}", err=True)
+        else:
+            click.echo(f"also suppressed in the SendGrid ASM group {email.asm_group_id}")
     return 0
 
 
@@ -455,6 +472,58 @@ def subscribers_export(ctx: click.Context, show_all: bool) -> int:
     with app.open_store_readonly() as store:
         for r in store.subscribers(active_only=not show_all):
             out.writerow([r["email"], r["name"] or ""] + ([r["status"]] if show_all else []))
+    return 0
+
+
+@cli.command("unsubscribe-server")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (behind your HTTPS proxy).")
+@click.option(
+    "--port", type=click.IntRange(0, 65535), default=8025, show_default=True, help="Port to listen on (0: any free)."
+)
+@click.pass_context
+@handles_errors
+def unsubscribe_server(ctx: click.Context, host: str, port: int) -> int:
+    """Serve the one-click unsubscribe endpoint that [channels.email] unsubscribe_url points at.
+
+    POST (RFC 8058 one-click, or the button on the page) unsubscribes the token's address; GET
+    only shows that button, since mail scanners fetch every link. Runs until interrupted.
+    """
+    import contextlib
+    import logging
+
+    from .unsubscribe import build, make_server
+
+    app = _app(ctx)
+    wsgi, why_not = build(app.config, app.env, clock=app.clock)
+    try:
+        server = make_server(wsgi, host, port)
+    except OSError as exc:
+        raise ConfigError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+    logger = logging.getLogger("paperbot.unsubscribe")
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+    saved = logger.level, logger.propagate
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
+    try:
+        if why_not:
+            click.echo(f"warning: {why_not}", err=True)
+        click.echo(
+            f"serving one-click unsubscribe for {wsgi.rule.url} on http://{host}:{server.server_port} (Ctrl-C to stop)",
+            err=True,
+        )
+        ready = ctx.obj.get("on_serving")  # tests: gets the server, ends it with server.shutdown()
+        if ready is not None:
+            ready(server)
+        with contextlib.suppress(KeyboardInterrupt):
+            server.serve_forever()
+        click.echo("stopped", err=True)
+    finally:
+        server.server_close()
+        logger.removeHandler(handler)
+        logger.setLevel(saved[0])
+        logger.propagate = saved[1]
     return 0
 
 

@@ -9,17 +9,19 @@ always re-rendered and re-counted before it is accepted.
 
 from __future__ import annotations
 
+import functools
+import gc
 import hashlib
 import math
 import re
 import traceback
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from .errors import ComposeError
 from .fit import Measure, shorten, split_parts
@@ -119,6 +121,30 @@ class Settings:
     subject_max_chars: int = 150
     page_title: str = "Papers"
     page_base_url: str | None = None
+
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def gc_paused(fn: _F) -> _F:
+    """Run ``fn`` with Python's cycle collector paused (reference counting still frees everything).
+
+    Composing allocates a great many small, short-lived objects (template contexts, dicts,
+    strings) and creates no reference cycles (a test checks this), so the collector's passes
+    over the growing heap free nothing: for 5,000 papers they took about a third of the time.
+    """
+
+    @functools.wraps(fn)
+    def paused(*args: Any, **kwargs: Any) -> Any:
+        if not gc.isenabled():
+            return fn(*args, **kwargs)
+        gc.disable()
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            gc.enable()
+
+    return paused  # type: ignore[return-value]
 
 
 # --- templates ----------------------------------------------------------------------------
@@ -367,23 +393,15 @@ class _PostFitter:
         rendered = self.render(name, {**ctx, slot: _SLOT})
         return rendered, self.count(rendered.replace(_SLOT, ""))
 
-    def author_levels(self, ctx: dict[str, Any]) -> list[dict[str, Any]]:
+    def author_levels(self, ctx: dict[str, Any]) -> Iterator[dict[str, Any]]:
         """The author list in steps: all; first author + members et al.; first author et al."""
+        yield ctx
         authors = ctx["authors"]
-        levels = [ctx]
         if len(authors) > 1:
             keep = [authors[0]] + [a for a in authors[1:] if a["member"]]
             if len(keep) < len(authors):
-                levels.append({**ctx, "authors": keep, "authors_text": _authors_text(keep, True), "et_al": True})
-            levels.append(
-                {
-                    **ctx,
-                    "authors": authors[:1],
-                    "authors_text": _authors_text(authors[:1], True),
-                    "et_al": True,
-                }
-            )
-        return levels
+                yield {**ctx, "authors": keep, "authors_text": _authors_text(keep, True), "et_al": True}
+            yield {**ctx, "authors": authors[:1], "authors_text": _authors_text(authors[:1], True), "et_al": True}
 
     def fit(self, ann: Announcement) -> list[Message]:
         ctx = paper_context(ann, self.s, mentions=self.s.mentions)
@@ -412,17 +430,19 @@ class _PostFitter:
         additive = verbatim and _on_own_line(marked)
         for _ in range(4):
             cut = shorten(abstract, budget, measure=measure, min_fill=min_fill)
-            final_ctx = {**ctx, "abstract": cut.text}
+            title_cut = False
             if cut.text and verbatim:
                 text = marked.replace(_SLOT, cut.text)
                 length = base + cut.length if additive else self.count(text)
             else:
+                final_ctx = {**ctx, "abstract": cut.text}
                 if not cut.text:
                     final_ctx = self._fit_title(final_ctx)
+                    title_cut = final_ctx["title"] != ctx["title"]
                 text = self.render("mastodon_post", final_ctx)
                 length = self.count(text)
             if length <= self.limit:
-                return self._message(ann, text, length, cut.cut or final_ctx["title"] != ctx["title"])
+                return self._message(ann, text, length, cut.cut or title_cut)
             budget -= length - self.limit  # a boundary effect (e.g. a URL next to the slot): retry smaller
         raise ComposeError(f"paper {ann.paper.id}: cannot fit a post into {self.limit} characters")
 
@@ -487,6 +507,7 @@ class _PostFitter:
         )
 
 
+@gc_paused
 def compose_posts(
     announcements: Iterable[Announcement], templates: Templates, s: Settings
 ) -> tuple[list[Message], list[str]]:
@@ -570,6 +591,7 @@ def group_by_conference(
     return sections
 
 
+@gc_paused
 def compose_digest(announcements: list[Announcement], templates: Templates, s: Settings) -> Message | None:
     """The e-mail digest of everything not yet mailed; None when there is nothing."""
     if not announcements:
@@ -619,6 +641,7 @@ def _subject(templates: Templates, s: Settings, ctx: dict[str, Any]) -> str:
 # --- news pages ---------------------------------------------------------------------------
 
 
+@gc_paused
 def compose_pages(
     due: list[Announcement], listed: list[Announcement], templates: Templates, s: Settings
 ) -> list[Message]:

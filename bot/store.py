@@ -874,6 +874,24 @@ class Store:
             )
             return cur.rowcount
 
+    def unsubscribe_token(self, token: str) -> str | None:
+        """One-click unsubscribe: the address whose opaque token this is, now unsubscribed.
+
+        Idempotent (an address already unsubscribed stays so, its first ``unsubscribed_at``
+        kept) and one transaction; ``None`` when no subscriber has this token.
+        """
+        now = self.now()
+        with self.transaction() as db:
+            row = db.execute("SELECT email FROM subscribers WHERE token=?", (token,)).fetchone()
+            if row is None:
+                return None
+            db.execute(
+                "UPDATE subscribers SET status='unsubscribed', unsubscribed_at=?, updated_at=?"
+                " WHERE token=? AND status='active'",
+                (now, now, token),
+            )
+            return row["email"]
+
     def subscribers(
         self, *, active_only: bool = True, first: int = 0, last: int | None = None, chunk: int = 1000
     ) -> Iterator[sqlite3.Row]:

@@ -287,3 +287,49 @@ def test_pages_index_and_feed():
 def test_sample_passes_every_builtin_template():
     check_templates(T, Settings(thread=True), ["mastodon", "email", "page"])
     assert sample_announcement().paper.title
+
+
+def test_composing_leaves_no_cyclic_garbage_and_restores_the_collector():
+    """compose_* pause the cycle collector, which is only sound if they create no cycles."""
+    import gc
+
+    anns = [ann(title=f"Paper {i}", abstract=LONG, pid=f"p{i}", authors=("A B", "C D", "E F")) for i in range(30)]
+    anns.append(ann(title="Workshop", pid="w", event=VenueEvent("NeurIPS", 2024, "workshop", "FITML", "Fine-Tuning")))
+    gc.collect()
+    gc.disable()
+    try:
+        compose_posts(anns, T, Settings(thread=True))
+        compose_digest(anns, T, Settings())
+        compose_pages(anns, anns, T, Settings(page_base_url="https://x.org"))
+        assert not gc.isenabled()  # a paused collector stays paused
+        assert gc.collect() == 0
+    finally:
+        gc.enable()
+    compose_posts(anns[:1], T, Settings())
+    assert gc.isenabled()
+
+
+def _greedy_wrap(text: str, width: int) -> str:
+    lines, line = [], ""
+    for word in text.split():
+        if line and len(line) + 1 + len(word) > width:
+            lines.append(line)
+            line = word
+        else:
+            line = f"{line} {word}" if line else word
+    return "\n".join([*lines, line] if line else lines)
+
+
+_WORD = st.text(st.characters(blacklist_categories=("Zs", "Cc", "Zl", "Zp")), min_size=1, max_size=90)
+
+
+@given(
+    st.lists(_WORD, max_size=30),
+    st.sampled_from([" ", "  ", "\n", "\t", " \u00a0"]),
+    st.integers(min_value=1, max_value=100),
+)
+def test_wrap_is_the_greedy_word_wrap(words, sep, width):
+    from bot.compose import wrap
+
+    text = sep.join(words)
+    assert wrap(text, width) == _greedy_wrap(text, width)

@@ -13,6 +13,7 @@ import html
 import http.client
 import json
 import logging
+import re
 import socket
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -117,6 +118,33 @@ class SendGridChannel:
             return None
         return [str(e) for e in data if isinstance(e, str)]
 
+    def suppress(self, addresses: Sequence[str]) -> str | None:
+        """Add addresses to the ASM group's suppressions (mirrors paperbot's own unsubscribes).
+
+        ``POST /v3/asm/groups/{id}/suppressions`` with ``{"recipient_emails": [...]}`` (201).
+        Best effort, never raises: returns None on success (or with no group configured),
+        else what went wrong, without the addresses.
+        """
+        from python_http_client.exceptions import HTTPError
+
+        emails = list(dict.fromkeys(a.strip().lower() for a in addresses if a.strip()))
+        if self.cfg.asm_group_id is None or not emails:
+            return None
+        group = self.sg.client.asm.groups._(int(self.cfg.asm_group_id)).suppressions
+        try:
+            for start in range(0, len(emails), 1000):
+                group.post(request_body={"recipient_emails": emails[start : start + 1000]})
+        except HTTPError as exc:
+            code = getattr(exc, "status_code", None)
+            hint = " (the API key needs Suppressions access)" if code in (401, 403) else ""
+            return f"SendGrid refused the suppression ({code}){hint}: {_suppress_detail(exc)}"
+        except TimeoutError:
+            return f"no answer from {self.cfg.api_host} within {self.cfg.request_timeout:g} s"
+        except Exception as exc:  # URLError, a reset, a garbled reply: the store still holds the unsubscribe
+            reason = _ADDRESS_RE.sub("<address>", str(getattr(exc, "reason", exc)))
+            return f"cannot reach {self.cfg.api_host}: {reason}"[:300]
+        return None
+
     def send_batch(self, digest: Digest, recipients: Sequence[Recipient], *, batch_key: str) -> Outcome:
         from python_http_client.exceptions import HTTPError
 
@@ -156,6 +184,22 @@ def _http_outcome(exc: Any) -> Outcome:
     if code is not None and code >= 500:
         return Outcome("uncertain", error=f"SendGrid server error {code}: {detail}")
     return Outcome("failed", error=f"SendGrid rejected the batch ({code}): {detail}")
+
+
+_ADDRESS_RE = re.compile(r"[^\s@\"'<>(),;:]+@[^\s@\"'<>(),;:]+")
+
+
+def _suppress_detail(exc: Any) -> str:
+    """SendGrid's error messages for a refused suppression, any address in them blanked out."""
+    body = getattr(exc, "body", b"") or b""
+    try:
+        errors = json.loads(body).get("errors", [])
+        detail = "; ".join(str(e.get("message")) for e in errors if isinstance(e, dict))
+    except (ValueError, AttributeError):
+        detail = ""
+    if not detail:
+        detail = body[:300].decode("utf-8", "replace") if isinstance(body, bytes) else str(body)[:300]
+    return _ADDRESS_RE.sub("<address>", detail)[:300]
 
 
 def _network_outcome(exc: OSError) -> Outcome:

@@ -11,6 +11,10 @@ scripted per request (429 with epoch reset, 5xx, a stall after delivery, a dropp
 tests can pin down the "not accepted" versus "uncertain" outcomes, which matter because Mail Send
 has no idempotency key.
 
+It also serves an ASM group's suppressions: `GET /v3/asm/groups/{id}/suppressions` lists them
+(`fake.suppressions[id]`), `POST` adds `{"recipient_emails": [...]}` (201; faults apply as to
+Mail Send). Upstream refuses no group id: an unknown one puts the addresses on the global list.
+
     with FakeSendGrid(api_key="SG.test") as sg:
         client = SendGridAPIClient(api_key="SG.test", host=sg.url)
         client.send(mail)
@@ -113,7 +117,7 @@ class Received:
     message_id: str | None = None
     accepted: bool = False  # 200 (sandbox) or 202, or a stall/drop that got past validation
     delivered: bool = False  # accepted and not sandbox: recipients will get (or got) the mail
-    outcome: str = "rejected"  # accepted | sandbox | rejected | fault | stalled | dropped
+    outcome: str = "rejected"  # accepted | sandbox | suppressed | rejected | fault | stalled | dropped
     errors: list[dict] = field(default_factory=list)
 
 
@@ -388,6 +392,7 @@ class FakeSendGrid:
         clock=time.time,
         host: str = "127.0.0.1",
         port: int = 0,
+        groups: set[int] | None = None,
     ):
         self.api_key = api_key
         self.max_body_bytes = max_body_bytes
@@ -398,6 +403,10 @@ class FakeSendGrid:
         self._requests: list[Received] = []
         self._faults: deque[_Fault] = deque()
         self.suppressions: dict[int, list[str]] = {}  # ASM group id -> unsubscribed addresses
+        # ASM groups that exist (None: every id does). Like the real API, suppressions POSTed to
+        # another group are not refused: they land on the account's global suppression list.
+        self.groups = groups
+        self.global_suppressions: list[str] = []
         self._stopping = threading.Event()
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -552,6 +561,9 @@ class _Handler(BaseHTTPRequestHandler):
         """Validate one Mail Send request; fills `rec` and returns (status, body, headers)."""
         fake = self.fake
         path = self.path.split("?", 1)[0].rstrip("/")
+        m = re.fullmatch(r"/v3/asm/groups/(\d+)/suppressions", path)
+        if m:
+            return self._add_suppressions(int(m.group(1)), body, rec)
         if path != "/v3/mail/send":
             rec.status = 404
             return 404, {"errors": [_err("resource not found")]}, {}
@@ -581,6 +593,38 @@ class _Handler(BaseHTTPRequestHandler):
             return 200, None, {}
         rec.status, rec.outcome, rec.delivered = 202, "accepted", True
         return 202, None, {"X-Message-Id": rec.message_id}
+
+    def _add_suppressions(self, group: int, body: bytes, rec: Received) -> tuple[int, Any, dict]:
+        """``POST /v3/asm/groups/{id}/suppressions`` with ``{"recipient_emails": [...]}``: 201, the
+        addresses echoed. An unknown group (when `groups` is set) goes to the global list, as upstream."""
+        fake = self.fake
+        if self.headers.get("Authorization") != f"Bearer {fake.api_key}":
+            rec.status = 401
+            return 401, {"errors": [_err("authorization required")]}, {}
+        rec.payload = _json_or_none(body)
+        emails = rec.payload.get("recipient_emails") if isinstance(rec.payload, dict) else None
+        if not isinstance(rec.payload, dict):
+            rec.errors = [_err("request body must be a JSON object", None)]
+        elif not isinstance(emails, list) or not emails:
+            rec.errors = [_err("recipient_emails is required and must be a non-empty array", "recipient_emails")]
+        else:
+            rec.errors = [
+                _err("must be a valid email address", f"recipient_emails.{i}")
+                for i, e in enumerate(emails)
+                if not isinstance(e, str) or not EMAIL_RE.match(e)
+            ]
+        if rec.errors:
+            rec.status = 400
+            return 400, {"errors": rec.errors}, {}
+        with fake._lock:
+            target = (
+                fake.suppressions.setdefault(group, [])
+                if fake.groups is None or group in fake.groups
+                else fake.global_suppressions
+            )
+            target.extend(e for e in emails if e.lower() not in {t.lower() for t in target})
+        rec.status, rec.outcome = 201, "suppressed"
+        return 201, {"recipient_emails": emails}, {}
 
     def _fault_reply(self, fault: _Fault) -> tuple[int, Any, dict]:
         status = fault.status
