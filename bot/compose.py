@@ -357,7 +357,9 @@ def _normalise(text: str) -> str:
     """Trailing spaces and runs of blank lines from optional template parts are dropped."""
     if " \n" in text or "\t\n" in text:
         text = "\n".join([line.rstrip(" \t") for line in text.split("\n")])
-    return _BLANK_LINES.sub("\n\n", text).strip()
+    if "\n\n\n" in text:
+        text = _BLANK_LINES.sub("\n\n", text)
+    return text.strip()
 
 
 def _on_own_line(marked: str) -> bool:
@@ -366,7 +368,7 @@ def _on_own_line(marked: str) -> bool:
 
 
 def message_key(*parts: object) -> str:
-    return hashlib.sha256(":".join(str(p) for p in parts).encode()).hexdigest()[:32]
+    return hashlib.sha256(":".join(map(str, parts)).encode()).hexdigest()[:32]
 
 
 # --- Mastodon posts -----------------------------------------------------------------------

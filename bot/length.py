@@ -288,6 +288,7 @@ _END_MENTION = regex.compile(rf"[@＠]|[{_LATIN_ACCENTS}]|://", regex.IGNORECASE
 # For protected_spans only (these count literally): Tag::HASHTAG_RE, widened to any
 # word run so a shortener never cuts a tag-like run; CustomEmoji::SCAN_RE.
 _HASHTAG = regex.compile(rf"(?<![=/)\w])[#＃][{_WORD}\u00b7\u30fb\u200c]+")
+_SHORTCODE_CANDIDATE = re.compile(r":[a-zA-Z0-9_]{2,}:")  # a cheap test before the full pattern
 _SHORTCODE = regex.compile(r"(?<![\p{Alphabetic}\p{Nd}:]):[a-zA-Z0-9_]{2,}:(?![\p{Alphabetic}\p{Nd}:])")
 
 # --------------------------------------------------------------------------------------
@@ -543,13 +544,44 @@ def _extract_urls(text: str) -> list[tuple[int, int]]:
     end = 0
     i = text.find("://")
     while i >= 0:
-        # From the separator before the token (the previous token ended at one), or 0.
-        start = max(0, *[text.rfind(c, end, i) for c in _TOKEN_SEPARATORS])
+        # From the separator before the token, or 0; walking back over the token only
+        # (tokens are short) reads far less of a long text than searching for each separator.
+        start = i
+        while start > 0 and text[start - 1] not in _TOKEN_SEPARATORS:
+            start -= 1
+        start = max(start - 1, 0)
         sep = _SEPARATOR.search(text, i)
         end = sep.start() if sep else n
         urls.extend((start + s, start + e) for s, e in _scan_token(text[start:end]))
         i = text.find("://", end)
     return urls
+
+
+# A plain link as most posts and abstracts carry it ("https://github.com/org/repo-1.2"):
+# host labels of 1-63 letters, digits and inner hyphens, a path of [a-z0-9_/.-] not ending in
+# "." (which twitter-text leaves out), no port, query, fragment or parenthesis. For such a
+# token the full scan always finds exactly the whole link, provided its last label is a
+# known TLD and the host is not t.co (tests check the equivalence on generated tokens);
+# anything else takes the full scan.
+_LABEL = r"[a-zA-Z0-9](?:[a-zA-Z0-9\-]{0,61}[a-zA-Z0-9])?"  # 1-63 characters, no hyphen at either end
+_PLAIN_LINK = re.compile(
+    rf"[\t\n\x0b\x0c\r \x85]?[hH][tT][tT][pP][sS]?://((?:{_LABEL}\.)+([a-zA-Z]+))"
+    r"(?:/[a-zA-Z0-9_/.\-]*[a-zA-Z0-9_/\-])?/?"
+)
+
+
+@lru_cache(maxsize=1)
+def _tlds() -> frozenset[str]:
+    return frozenset((_GENERIC_TLDS + _COUNTRY_TLDS).split())
+
+
+def _plain_link(token: str) -> tuple[tuple[int, int], ...] | None:
+    """The scan's result for a plain link, without the scan; None when the token is not one."""
+    m = _PLAIN_LINK.fullmatch(token)
+    if m is None or len(token) > _MAX_URL_LENGTH or m.group(2).lower() not in _tlds() or m.group(1).lower() == "t.co":
+        return None
+    start = 1 if token[0] in _TOKEN_SEPARATORS else 0
+    return ((start, len(token)),)
 
 
 @lru_cache(maxsize=4096)
@@ -560,6 +592,11 @@ def _scan_token(token: str) -> tuple[tuple[int, int], ...]:
     the separator it may consume is included. Cached, because the same link is counted
     in every variant of a post and again in the digest.
     """
+    plain = _plain_link(token)
+    return plain if plain is not None else _full_scan(token)
+
+
+def _full_scan(token: str) -> tuple[tuple[int, int], ...]:
     found = []
     for m in _valid_url().finditer(token):
         if m.group("protocol") is None:
@@ -582,7 +619,15 @@ def _extract_mentions(text: str) -> list[tuple[int, int, str]]:
     if "@" not in text:
         return []
     mentions = []
-    for m in _MENTION.finditer(text):
+    # Every match starts with "@": trying the pattern at each "@" (scan order, no overlap)
+    # finds what a scan of the whole text finds, without running the regex over all of it.
+    at = text.find("@")
+    while at >= 0:
+        m = _MENTION.match(text, at)
+        if m is None:
+            at = text.find("@", at + 1)
+            continue
+        at = text.find("@", m.end())
         if _END_MENTION.match(text, m.end()):
             continue
         username, _, domain = m.group(1).partition("@")
@@ -675,7 +720,7 @@ def protected_spans(
     spans = [(s, e) for s, e, _ in _entities(text)] if entities is None else list(entities)
     if "#" in text or "＃" in text:
         spans.extend(m.span() for m in _HASHTAG.finditer(text))
-    if ":" in text:
+    if ":" in text and _SHORTCODE_CANDIDATE.search(text):
         spans.extend(m.span() for m in _SHORTCODE.finditer(text))
     if not spans:
         return []

@@ -374,14 +374,12 @@ def test_concurrent_requests_all_recorded(sg):
     assert len(set(sg.delivered_addresses())) == 24
 
 
-def test_100_requests_of_1000_personalizations_are_fast(sg):
+def test_100_requests_of_1000_personalizations_all_land(sg):
+    """The benchmark's workload (its speed is measured in bench/, not here)."""
     c = client(sg)
-    start = time.monotonic()
     for batch in range(100):
         assert c.send(mail(*[f"u{batch}-{i}@example.org" for i in range(1000)])).status_code == 202
-    elapsed = time.monotonic() - start
     assert len(sg.delivered_addresses()) == 100_000
-    assert elapsed < 30, elapsed
 
 
 # -- Mastodon ----------------------------------------------------------------------------------
