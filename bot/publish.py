@@ -36,6 +36,8 @@ STATUS_QUOTA = 300  # new statuses per account per 3 h window (Mastodon's RateLi
 QUOTA_WINDOW = 3 * 3600
 MAX_WAIT = 15 * 60  # longer rate-limit waits end the run for that channel: the next run resumes
 MAX_WAITS = 10  # rate-limit waits per message in one run, so a server that always answers 429 cannot hang it
+SENDGRID_MAX_BYTES = 30 * 2**20  # SendGrid: a whole message must be under 30 MB, or 413
+PERSONALIZATIONS_ALLOWANCE = 1000 * 600  # up to 1,000 recipients with their headers and custom_args
 
 
 @dataclass
@@ -373,10 +375,34 @@ class Publisher:
                     report.waiting += 1
                     report.errors.append("no active subscribers: the digest waits (paperbot subscribers add EMAIL)")
                     return
+                too_big = self._too_big_for_sendgrid(messages[0], cfg)
+                if too_big:
+                    report.failed += 1
+                    report.errors.append(too_big)
+                    return
                 self.store.create_digest(messages[0])
                 continue
             if not self._send_digest(channel, report, digest, cfg):
                 return
+
+    @staticmethod
+    def _too_big_for_sendgrid(digest: Any, cfg: Any) -> str | None:
+        """Why SendGrid would refuse this digest outright (413), or None.
+
+        A request carries the digest once plus up to 1,000 personalizations, so splitting
+        the recipients cannot make a too-large digest fit: it is refused before anything is
+        recorded, and its papers stay due for a smaller digest.
+        """
+        if cfg.provider != "sendgrid":
+            return None
+        size = len(digest.text.encode()) + len(digest.html.encode()) + PERSONALIZATIONS_ALLOWANCE
+        if size < SENDGRID_MAX_BYTES:
+            return None
+        return (
+            f"the digest is {size / 2**20:.1f} MB and SendGrid takes less than {SENDGRID_MAX_BYTES / 2**20:.0f} MB"
+            " per message: lower [channels.email] excerpt_chars (or publish fewer papers at a time);"
+            " nothing was sent and its papers stay due"
+        )
 
     def _sandbox_email(self, channel: Any, report: ChannelReport) -> None:
         """sandbox_mode: SendGrid validates and delivers nothing, so nothing may be recorded as mailed.

@@ -362,7 +362,17 @@ def test_plain_link_fast_path_agrees_with_the_full_scan(token: str) -> None:
 def test_common_links_take_the_fast_path() -> None:
     from bot.length import _plain_link
 
-    for token in (" https://arxiv.org/abs/2405.01234", "https://github.com/org/repo-name", "\nhttps://doi.org/10.1/x.y"):
+    for token in (
+        " https://arxiv.org/abs/2405.01234",
+        "https://github.com/org/repo-name",
+        "\nhttps://doi.org/10.1/x.y",
+    ):
         assert _plain_link(token) is not None
-    for token in (" https://t.co/abc", " https://x.org/a.", " https://x.org/a_(b)", " https://x.org:80/a", " https://x.zzz"):
+    for token in (
+        " https://t.co/abc",
+        " https://x.org/a.",
+        " https://x.org/a_(b)",
+        " https://x.org:80/a",
+        " https://x.zzz",
+    ):
         assert _plain_link(token) is None

@@ -666,3 +666,26 @@ def test_smtp_a_name_with_a_line_break_cannot_break_the_headers(project, smtp):
         assert "Bcc" not in msg and [a.addr_spec for a in msg["To"].addresses] == [addr]
     ada = next(c for _, (a,), c in smtp.handler.envelopes if a == "ada@lab.example")
     assert b"To: Ada Bcc: eve@evil.example <ada@lab.example>" in ada or b'"Ada Bcc: eve@evil.example"' in ada
+
+
+def test_a_digest_sendgrid_would_refuse_as_too_large_is_not_sent_and_stays_due(project, sg, monkeypatch):
+    import bot.publish
+
+    setup_lab(project, sg.url, n=3, batch_size=2)
+    monkeypatch.setattr(bot.publish, "SENDGRID_MAX_BYTES", bot.publish.PERSONALIZATIONS_ALLOWANCE + 100)
+    code, out, _ = publish(project)
+    assert code == 1 and "failed 1" in out
+    assert "SendGrid takes less than" in out and "excerpt_chars" in out and "stay due" in out
+    assert posts(sg) == [] and batches(project) == []
+    monkeypatch.undo()
+    code, out, _ = publish(project)  # a digest that fits (here: the same one, limit restored) goes out
+    assert code == 0 and len(posts(sg)) == 2
+
+
+def test_a_413_fails_the_batch_with_a_hint_and_is_not_retried(project, sg):
+    setup_lab(project, sg.url, n=3, batch_size=2)
+    sg.fail_next(413)
+    sleeps = Sleeps()
+    code, out, _ = publish(project, sleep=sleeps)
+    assert code == 1 and "(413)" in out and "excerpt_chars" in out
+    assert [r.status for r in posts(sg)] == [413] and sleeps.calls == []

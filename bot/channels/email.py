@@ -183,6 +183,8 @@ def _http_outcome(exc: Any) -> Outcome:
         return Outcome("stop", error=f"SendGrid refused the API key ({code}): {detail}")
     if code is not None and code >= 500:
         return Outcome("uncertain", error=f"SendGrid server error {code}: {detail}")
+    if code == 413:
+        detail += "; the digest is too large for one message: lower [channels.email] excerpt_chars"
     return Outcome("failed", error=f"SendGrid rejected the batch ({code}): {detail}")
 
 
