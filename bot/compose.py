@@ -48,6 +48,7 @@ UNSUBSCRIBE_PLACEHOLDER_HTML = "%unsubscribe_url_html%"  # the same link, HTML-e
 _SLOT = "\ue000"  # a private-use character marks where the abstract goes while measuring
 _BLANK_LINES = re.compile(r"\n{3,}")
 _MIN_ABSTRACT_SHARE = 0.3  # drop authors to "et al." before squeezing the abstract below this
+_MIN_THREAD_ROOM = 20  # a thread's first post carries at least this much of the abstract
 
 
 @dataclass(frozen=True)
@@ -405,20 +406,30 @@ class _PostFitter:
                 yield {**ctx, "authors": keep, "authors_text": _authors_text(keep, True), "et_al": True}
             yield {**ctx, "authors": authors[:1], "authors_text": _authors_text(authors[:1], True), "et_al": True}
 
-    def fit(self, ann: Announcement) -> list[Message]:
-        ctx = paper_context(ann, self.s, mentions=self.s.mentions)
-        abstract = ctx["abstract"]
-        measure = Measure(abstract, url_length=self.url_length)
-        if self.s.thread:
-            ctx = {**ctx, "parts": 99}  # measure with the widest numbering
-        wanted = min(measure.total(), math.ceil(_MIN_ABSTRACT_SHARE * self.limit))
+    def level(self, ctx: dict[str, Any], wanted: int) -> tuple[dict[str, Any], str, int]:
+        """The fullest author list that leaves ``wanted`` for the abstract (else the shortest),
+        with the marked post and its length without the abstract."""
         for level in self.author_levels(ctx):
-            chosen = level
             marked, base = self.base("mastodon_post", level)
             if self.limit - base >= wanted:
                 break
+        return level, marked, base
+
+    def fit(self, ann: Announcement) -> list[Message]:
+        ctx = paper_context(ann, self.s, mentions=self.s.mentions)
+        abstract = ctx["abstract"]
+        if self.s.thread:  # every part of the abstract may be needed
+            measure = Measure(abstract, url_length=self.url_length)
+        else:
+            measure = Measure.for_budget(abstract, self.limit, url_length=self.url_length)
+        wanted = min(measure.total(), math.ceil(_MIN_ABSTRACT_SHARE * self.limit))
+        chosen, marked, base = self.level(ctx, wanted)
         if self.s.thread and measure.total() > self.limit - base:
-            return self._thread(ann, chosen, base, abstract)
+            # numbered "1/N": measured with the widest numbering; a first post with no room
+            # for a few words of the abstract is a single post with its title shortened
+            numbered, _, numbered_base = self.level({**ctx, "parts": 99}, wanted)
+            if self.limit - numbered_base >= _MIN_THREAD_ROOM:
+                return self._thread(ann, numbered, numbered_base, abstract)
         return [self._single(ann, chosen, marked, base, abstract, measure)]
 
     def _single(
@@ -532,7 +543,7 @@ def compose_posts(
 def _excerpt(abstract: str, limit: int | None) -> tuple[str, bool]:
     if limit is None or not abstract:
         return abstract, False
-    m = Measure(abstract, mastodon=False)
+    m = Measure.for_budget(abstract, limit, mastodon=False)
     cut = shorten(abstract, limit, measure=m, min_fill=math.ceil(0.9 * limit))
     return cut.text, cut.cut
 

@@ -73,6 +73,7 @@ _SENTENCE_END = re.compile(r"""[.!?][)"'’”\]]*(?=\s+[\(\["'‘“A-Z0-9À-Ö
 _WORD_BEFORE = re.compile(r"([\w.\-]+)[.!?][)\"'’”\]]*$")
 _SPACE = re.compile(r"\s+")
 _TRAILING = " \t\n,;:–—-([{/"
+_WINDOW_END = re.compile(r"[^\s,;:–—\-(\[{/]\s")  # a character a word cut keeps, then whitespace
 
 
 @dataclass(frozen=True)
@@ -122,13 +123,34 @@ class Measure:
     def total(self) -> int:
         return self.prefix(self.n)
 
+    @classmethod
+    def for_budget(cls, text: str, budget: int, *, mastodon: bool = True, url_length: int = URL_LENGTH) -> Measure:
+        """A Measure for shortening ``text`` to at most ``budget``: of a prefix when that is enough.
+
+        A long abstract is cut within its first few hundred characters, so indexing all of it
+        is wasted. The prefix ends at whitespace after a word (tokens, URLs and mentions are
+        whole; no cut beyond it can keep less than all of it) and already counts more than
+        ``budget``, so every cut that fits lies inside it and comes out the same. Its
+        ``total()`` is then only known to exceed ``budget``.
+        """
+        start = budget + budget // 4 + 16  # a margin for joined graphemes; URLs usually count less
+        if len(text) > start + 64:
+            end = _WINDOW_END.search(text, start)
+            if end is not None:
+                window = cls(text[: end.start() + 1], mastodon=mastodon, url_length=url_length)
+                if window.total() > budget:
+                    return window
+        return cls(text, mastodon=mastodon, url_length=url_length)
+
     @cached_property
     def protected(self) -> list[tuple[int, int]]:
         return protected_spans(self.text, entities=self._entities, joins=self._join_set)
 
 
 _CLOSERS = ")\"'’”]"
-_SENTENCE_PUNCTUATION = frozenset(".!?" + _CLOSERS)  # what whitespace after a sentence end follows
+# whitespace that may follow a sentence end: after ". ! ?" or a closing quote or bracket
+_SENTENCE_PUNCTUATION = frozenset(".!?" + _CLOSERS)
+_SENTENCE_SPACE = re.compile(r"(?<=[.!?" + re.escape(_CLOSERS) + r"])\s+")
 _STARTER = re.compile(r"""[\(\["'‘“A-Z0-9À-ÖØ-Þ\u0370-\u03ff\u0400-\u042f]""")
 
 
@@ -172,16 +194,17 @@ def _inside(spans: list[tuple[int, int]], i: int) -> bool:
     return k >= 0 and spans[k][0] < i < spans[k][1]
 
 
-def _cuts_backwards(m: Measure, budget: int, *, words: bool = True) -> Iterator[tuple[int, str, bool, int]]:
+def _cuts_backwards(m: Measure, budget: int, *, floor: int | None = None) -> Iterator[tuple[int, str, bool, int]]:
     """Allowed cuts whose result fits ``budget``, from the longest down: (keep, mark, at_sentence, length).
 
     A cut is at whitespace, never inside a URL, mention, hashtag or grapheme cluster.
     At a sentence end the kept text is "X. " and the mark "…"; at a word boundary trailing
     punctuation is dropped, and after a URL the mark is " …" (Mastodon would take a glued
     "…" into the link). The walk starts at the last offset that could fit, so its cost
-    follows the budget, not the length of the text. With ``words=False`` only the first
-    cut may be a word cut: a caller that wants the longest cut and otherwise a sentence
-    end skips the words in between.
+    follows the budget, not the length of the text. With a ``floor``, only the first cut
+    may be a word cut: after it come only sentence ends, and the walk stops where every cut
+    left would be shorter than ``floor`` (for a caller that wants the longest cut, else a
+    sentence end that fills at least ``floor``).
     """
     text, n = m.text, m.n
     spans = m.protected
@@ -191,14 +214,17 @@ def _cuts_backwards(m: Measure, budget: int, *, words: bool = True) -> Iterator[
     window = 64  # most searches end within a few words; later windows grow
     found = False
     while end > 0:
+        if found and floor is not None and m.prefix(end) + 2 < floor:
+            return  # a prefix never counts more than a longer one
         lo = max(0, end - window)
         window = min(2 * window, 1024)
-        starts = [w.start() for w in _SPACE.finditer(text, lo, end)]
+        spaces = _SENTENCE_SPACE if found and floor is not None else _SPACE
+        starts = [w.start() for w in spaces.finditer(text, lo, end)]
         if starts and starts[0] == lo and lo and text[lo - 1].isspace():
             starts = starts[1:]  # the run began before this window: seen in the next one
         end = lo
         for ws in reversed(starts):
-            if found and not words and text[ws - 1] not in _SENTENCE_PUNCTUATION:
+            if found and floor is not None and text[ws - 1] not in _SENTENCE_PUNCTUATION:
                 continue
             cut = _cut_at(m, ws, span_ends, budget)
             if cut is not None:
@@ -240,7 +266,7 @@ def shorten(text: str, budget: int, *, measure: Measure | None = None, min_fill:
     if full <= budget:
         return Cut(text, False, full)
     first = None
-    for cut in _cuts_backwards(m, budget, words=False):
+    for cut in _cuts_backwards(m, budget, floor=min_fill):
         keep, mark, sentence, length = cut
         first = first or cut
         if sentence:

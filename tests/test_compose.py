@@ -333,3 +333,15 @@ def test_wrap_is_the_greedy_word_wrap(words, sep, width):
 
     text = sep.join(words)
     assert wrap(text, width) == _greedy_wrap(text, width)
+
+
+def test_thread_mode_posts_a_short_abstract_as_one_unnumbered_post():
+    messages = post(ann(abstract="Short abstract."), thread=True)
+    assert len(messages) == 1 and "🧵" not in messages[0].text and "Short abstract." in messages[0].text
+
+
+def test_thread_mode_with_a_title_that_fills_the_post_shortens_the_title():
+    title = " ".join(["Extraordinarily long title words"] * 30)
+    messages = post(ann(title=title, abstract=LONG), thread=True, limits=Limits(300))
+    assert len(messages) == 1 and messages[0].length <= 300
+    assert "https://arxiv.org/abs/2405.01234" in messages[0].text and ELLIPSIS in messages[0].text

@@ -138,3 +138,24 @@ def test_measure_prefix_matches_the_server_count(text):
 def test_whole_text_measure(text):
     assume(text == text.strip())
     assert Measure(text).total() == mastodon_length(text)
+
+
+long_texts = st.lists(words, min_size=20, max_size=200).map(lambda ws: " ".join(ws))
+separators = st.sampled_from([" ", "  ", "\n", " - ", ", ", "\u0301 ", " \u0301"])
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(words, min_size=20, max_size=200), separators, st.integers(min_value=1, max_value=300), st.booleans())
+def test_a_measure_of_a_prefix_cuts_exactly_like_the_whole_text(ws, sep, budget, mastodon):
+    text = sep.join(ws)
+    window = Measure.for_budget(text, budget, mastodon=mastodon)
+    whole = Measure(text, mastodon=mastodon)
+    for fill in (0, (9 * budget) // 10):
+        expected = shorten(text, budget, measure=whole, min_fill=fill)
+        assert shorten(text, budget, measure=window, min_fill=fill) == expected
+
+
+def test_a_long_text_is_measured_by_a_prefix_only():
+    text = "A sentence with several words in it. " * 100
+    assert Measure.for_budget(text, 300).n < len(text) // 2
+    assert Measure.for_budget(text[:420], 300).n == 420  # short texts are measured whole
