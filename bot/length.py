@@ -315,7 +315,7 @@ def _every() -> str:
     Cyrillic and Pd, live there.
     """
     planes = ((0x0, 0xD7FF), (0xE000, 0x1FFFF), (0xE0000, 0xE0FFF))
-    return "".join(chr(c) for lo, hi in planes for c in range(lo, hi + 1))
+    return "".join("".join(map(chr, range(lo, hi + 1))) for lo, hi in planes)
 
 
 def _ranges(prop: str, *, bmp_only: bool = False) -> str:

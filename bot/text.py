@@ -109,5 +109,5 @@ def normalize_title(title: str) -> str:
 
 def slugify(text: str, max_len: int = 60) -> str:
     """A lowercase ASCII slug for ids and file names."""
-    ascii_text = fold(text).encode("ascii", "ignore").decode()
+    ascii_text = text.lower() if text.isascii() else fold(text).encode("ascii", "ignore").decode()
     return _NON_WORD.sub("-", ascii_text).strip("-")[:max_len].strip("-") or "x"
