@@ -245,11 +245,7 @@ class Publisher:
         messages, errors = self.app.compose(self.store, ["mastodon"])
         report.errors += errors
         report.failed += len(errors)
-        threads: dict[tuple[str, str], list[Message]] = {}
-        for m in messages:
-            threads.setdefault(m.pairs[0], []).append(m)
-        for parts in threads.values():
-            self.store.enqueue_posts(parts)
+        self.store.enqueue_posts(messages)  # recorded (pending) before anything is sent
 
         rows = self.store.outbox("mastodon")
         if pacing.respect_hours and cfg.posting_hours:

@@ -672,12 +672,18 @@ class Store:
     # posts
 
     def enqueue_posts(self, messages: list, *, channel: str = "mastodon") -> int:
-        """Record a paper's post (and thread parts) as pending, all parts in one transaction."""
+        """Record posts (and thread parts) as pending, all in one transaction.
+
+        A thread's parts share the key of its first part (the first message of the same
+        (paper, venue) pair in ``messages``); one commit for the whole run keeps the cost
+        per post low, and a post already recorded is left as it is.
+        """
         now = self.now()
+        firsts: dict[tuple[str, str], str] = {}
         with self.transaction() as db:
             before = db.total_changes
-            thread_key = messages[0].key if messages else None
             for m in messages:
+                thread_key = firsts.setdefault(m.pairs[0] if m.pairs else (m.paper_id, m.venue_key), m.key)
                 db.execute(
                     "INSERT OR IGNORE INTO outbox (key, channel, kind, paper_id, venue_key, part, parts,"
                     " thread_key, text, spoiler_text, state, created_at, updated_at)"
