@@ -350,9 +350,9 @@ def worker_email(folder: Path, trace: bool) -> dict:
         channel = build(name)
         inner = channel.send_batch
 
-        def send_batch(digest, recipients, *, batch_key):
+        def send_batch(digest, recipients, *, batch_key, delivered=None):
             t, c = time.perf_counter(), time.process_time()
-            outcome = inner(digest, recipients, batch_key=batch_key)
+            outcome = inner(digest, recipients, batch_key=batch_key, delivered=delivered)
             sent["send_s"] += time.perf_counter() - t
             sent["send_cpu_s"] += time.process_time() - c
             sent["requests"] += 1

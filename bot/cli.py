@@ -560,6 +560,7 @@ def outbox_list(ctx: click.Context, state: tuple[str, ...], as_json: bool) -> in
             "remote_id": r.remote_id,
             "remote_url": r.remote_url,
             "recipients": r.recipients,
+            "delivered_through": r.delivered_through,
         }
         for r in rows
     ]

@@ -418,7 +418,7 @@ class Publisher:
 
     def _send_digest(self, channel: Any, report: ChannelReport, digest: dict[str, str], cfg: Any) -> bool:
         """Send a digest batch by batch; False when the channel should stop for this run."""
-        from .channels.email import Digest, Recipient
+        from .channels.email import Digest
 
         content = Digest(digest["id"], digest["subject"], digest["text"], digest["html"])
         while True:
@@ -426,23 +426,14 @@ class Publisher:
             if batch is None:
                 return True
             if batch.state == "sending" and cfg.uncertain_policy == "hold":  # in flight when a run died
-                self.store.mark_state(
-                    batch.key,
-                    "uncertain",
-                    "a crash interrupted this batch; SendGrid may have accepted it. Check the activity feed,"
-                    " then 'paperbot outbox mark-sent KEY' or 'paperbot outbox retry KEY'",
-                )
+                self.store.mark_state(batch.key, "uncertain", _interrupted(batch, cfg.provider))
                 report.uncertain += 1
                 report.errors.append(f"batch {batch.key} is uncertain (interrupted)")
                 continue
-            recipients = [
-                Recipient(r["id"], r["email"], r["name"], r["token"])
-                for r in self.store.subscribers(first=batch.first_subscriber or 0, last=batch.last_subscriber)
-            ]
-            if not recipients:  # everyone in this batch unsubscribed meanwhile
+            if not self._recipients(batch):  # everyone left in this batch unsubscribed meanwhile
                 self.store.mark_sent(batch.key, remote_id=None)
                 continue
-            outcome = self._send_batch(channel, content, recipients, batch, cfg)
+            outcome = self._send_batch(channel, content, batch, cfg)
             if outcome.status == "sent":
                 report.sent += 1
             elif outcome.status == "uncertain":
@@ -462,11 +453,29 @@ class Publisher:
                 report.errors.append(f"batch {batch.key}: {outcome.error}; will retry")
                 return False
 
-    def _send_batch(self, channel: Any, content: Any, recipients: list[Any], batch: OutboxRow, cfg: Any) -> Outcome:
-        log.info("email: sending batch %s to %d recipient(s)", batch.key, len(recipients))
+    def _recipients(self, batch: OutboxRow) -> list[Any]:
+        """The batch's active subscribers not yet confirmed delivered (read afresh for each attempt)."""
+        from .channels.email import Recipient
+
+        return [
+            Recipient(r["id"], r["email"], r["name"], r["token"])
+            for r in self.store.subscribers(first=batch.next_subscriber, last=batch.last_subscriber)
+        ]
+
+    def _send_batch(self, channel: Any, content: Any, batch: OutboxRow, cfg: Any) -> Outcome:
+        def attempt() -> Outcome:
+            # a retry after a partial SMTP send starts after the last confirmed recipient
+            recipients = self._recipients(self.store.outbox_row(batch.key) or batch)
+            if not recipients:
+                return Outcome("sent")
+            log.info("email: sending batch %s to %d recipient(s)", batch.key, len(recipients))
+            return channel.send_batch(
+                content, recipients, batch_key=batch.key, delivered=lambda r: self.store.mark_delivered(batch.key, r.id)
+            )
+
         return self._deliver(
             batch.key,
-            lambda: channel.send_batch(content, recipients, batch_key=batch.key),
+            attempt,
             max_attempts=cfg.max_attempts,
             resend_uncertain=cfg.uncertain_policy == "resend",
         )
@@ -543,6 +552,19 @@ def _threads(rows: list[OutboxRow]) -> list[list[OutboxRow]]:
     for row in rows:
         groups.setdefault(row.thread_key or row.key, []).append(row)
     return [sorted(g, key=lambda r: r.part) for g in groups.values()]
+
+
+def _interrupted(batch: OutboxRow, provider: str) -> str:
+    if provider == "smtp":
+        return (
+            "a crash interrupted this batch; every recipient up to subscriber id"
+            f" {batch.next_subscriber - 1} is confirmed, the next one may or may not have got it."
+            " 'paperbot outbox retry KEY' mails the rest from that one on; 'mark-sent KEY' drops them"
+        )
+    return (
+        "a crash interrupted this batch; SendGrid may have accepted it. Check the activity feed,"
+        " then 'paperbot outbox mark-sent KEY' or 'paperbot outbox retry KEY'"
+    )
 
 
 def _row_message(row: OutboxRow, limit: int) -> Message:

@@ -168,6 +168,15 @@ migration(
     """,
 )
 
+migration(
+    "m004_outbox_delivered_through",
+    """
+        -- SMTP mails a batch one recipient at a time: the last subscriber id confirmed delivered,
+        -- so a batch interrupted by a crash resumes after it instead of from its start
+        ALTER TABLE outbox ADD COLUMN delivered_through INTEGER;
+    """,
+)
+
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
@@ -254,10 +263,16 @@ class OutboxRow:
     created_at: str
     first_attempt_at: str | None
     sent_at: str | None
+    delivered_through: int | None = None  # SMTP: last subscriber id confirmed delivered
 
     @classmethod
     def from_row(cls, row: sqlite3.Row) -> OutboxRow:
         return cls(**{name: row[name] for name in cls.__dataclass_fields__})
+
+    @property
+    def next_subscriber(self) -> int:
+        """The first subscriber id of this batch not yet confirmed delivered."""
+        return max(self.first_subscriber or 0, (self.delivered_through or 0) + 1)
 
 
 class Store:
@@ -752,6 +767,11 @@ class Store:
                     "INSERT OR IGNORE INTO announcements VALUES (?,?,?,?,?,?)",
                     (row["paper_id"], row["venue_key"], row["channel"], now, remote_id, remote_url),
                 )
+
+    def mark_delivered(self, key: str, subscriber_id: int) -> None:
+        """Record that one recipient of a batch got the digest (SMTP sends one by one)."""
+        with self.transaction() as db:
+            db.execute("UPDATE outbox SET delivered_through=? WHERE key=?", (subscriber_id, key))
 
     def mark_state(self, key: str, state: str, error: str | None = None) -> None:
         """Move a message to pending (try again later), failed or uncertain, with the reason."""

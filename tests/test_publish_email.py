@@ -510,11 +510,11 @@ class CrashingChannel:
     def suppressed(self) -> list[str] | None:
         return self.real.suppressed()
 
-    def send_batch(self, digest, recipients, *, batch_key):
+    def send_batch(self, digest, recipients, *, batch_key, delivered=None):
         self.calls += 1
         if self.calls == self.crash_at and not self.after_request:
             raise SimulatedCrash
-        outcome = self.real.send_batch(digest, recipients, batch_key=batch_key)
+        outcome = self.real.send_batch(digest, recipients, batch_key=batch_key, delivered=delivered)
         if self.calls == self.crash_at:
             raise SimulatedCrash
         return outcome
@@ -689,3 +689,58 @@ def test_a_413_fails_the_batch_with_a_hint_and_is_not_retried(project, sg):
     code, out, _ = publish(project, sleep=sleeps)
     assert code == 1 and "(413)" in out and "excerpt_chars" in out
     assert [r.status for r in posts(sg)] == [413] and sleeps.calls == []
+
+
+class SmtpCrashing:
+    """The real SMTP channel; the process dies right after the n-th delivery is recorded."""
+
+    name = "email"
+
+    def __init__(self, project, controller, crash_after: int) -> None:
+        from bot.channels.email import SmtpChannel
+
+        self.real = SmtpChannel(load_config(project.config).channels.email, None)
+        self.crash_after, self.done = crash_after, 0
+
+    def suppressed(self) -> list[str] | None:
+        return []
+
+    def send_batch(self, digest, recipients, *, batch_key, delivered=None):
+        def record(r):
+            delivered(r)
+            self.done += 1
+            if self.done == self.crash_after:
+                raise SimulatedCrash
+
+        return self.real.send_batch(digest, recipients, batch_key=batch_key, delivered=record)
+
+
+def smtp_crash(project, smtp, *, crash_after: int, **cfg: Any) -> list[str]:
+    emails = setup_lab(project, None, n=4, batch_size=10, **smtp_settings(smtp), **cfg)
+    channel = SmtpCrashing(project, smtp, crash_after)
+    with pytest.raises(SimulatedCrash):
+        run(project, "publish", "--channel", "email", env={}, factory=lambda name: channel)
+    assert sorted(rcpt[0] for _, rcpt, _ in smtp.handler.envelopes) == sorted(emails[:crash_after])
+    return emails
+
+
+def test_smtp_crash_mid_batch_holds_it_and_retry_mails_only_the_rest(project, smtp):
+    emails = smtp_crash(project, smtp, crash_after=2)
+    code, out, _ = publish(project, env={})
+    assert code == 1 and "uncertain (interrupted)" in out
+    (batch,) = batches(project)
+    assert batch["state"] == "uncertain" and "confirmed" in batch["error"] and batch["delivered_through"]
+    assert run(project, "outbox", "retry", batch["key"], env={})[0] == 0
+    code, out, err = publish(project, env={})
+    assert code == 0, out + err
+    mailed = [rcpt[0] for _, rcpt, _ in smtp.handler.envelopes]
+    assert sorted(mailed) == sorted(emails) and len(mailed) == 4  # each recipient exactly once
+
+
+def test_smtp_crash_mid_batch_under_resend_continues_after_the_last_confirmed(project, smtp):
+    emails = smtp_crash(project, smtp, crash_after=3, uncertain_policy="resend")
+    code, out, err = publish(project, env={})
+    assert code == 0, out + err
+    mailed = [rcpt[0] for _, rcpt, _ in smtp.handler.envelopes]
+    assert sorted(mailed) == sorted(emails) and len(mailed) == 4
+    assert [b["state"] for b in batches(project)] == ["sent"]

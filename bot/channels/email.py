@@ -15,7 +15,7 @@ import json
 import logging
 import re
 import socket
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -145,7 +145,15 @@ class SendGridChannel:
             return f"cannot reach {self.cfg.api_host}: {reason}"[:300]
         return None
 
-    def send_batch(self, digest: Digest, recipients: Sequence[Recipient], *, batch_key: str) -> Outcome:
+    def send_batch(
+        self,
+        digest: Digest,
+        recipients: Sequence[Recipient],
+        *,
+        batch_key: str,
+        delivered: Callable[[Recipient], None] | None = None,
+    ) -> Outcome:
+        """One Mail Send request for the whole batch (``delivered`` is for per-recipient channels)."""
         from python_http_client.exceptions import HTTPError
 
         payload = sendgrid_payload(digest, recipients, self.cfg, batch_key=batch_key)
@@ -266,7 +274,16 @@ class SmtpChannel:
         msg.add_alternative(digest.html.replace(UNSUBSCRIBE_PLACEHOLDER_HTML, html.escape(link)), subtype="html")
         return msg
 
-    def send_batch(self, digest: Digest, recipients: Sequence[Recipient], *, batch_key: str) -> Outcome:
+    def send_batch(
+        self,
+        digest: Digest,
+        recipients: Sequence[Recipient],
+        *,
+        batch_key: str,
+        delivered: Callable[[Recipient], None] | None = None,
+    ) -> Outcome:
+        """One message per recipient; ``delivered(r)`` records each one the server accepted (or
+        refused for good), so an interrupted batch resumes after it."""
         import smtplib
 
         try:
@@ -286,8 +303,10 @@ class SmtpChannel:
                     # One bad mailbox (or an address the server cannot take) must not stop the others.
                     refused.append(f"{r.email} ({_smtp_reason(exc, r.email)})")
                     log.warning("email: %s refused by the SMTP server: %s", r.email, _smtp_reason(exc, r.email))
-                    continue
-                sent += 1
+                else:
+                    sent += 1
+                if delivered is not None:
+                    delivered(r)
         except (OSError, smtplib.SMTPException) as exc:
             status = "uncertain" if sent else "retry"
             return Outcome(status, error=f"SMTP error after {sent} of {len(recipients)} sent: {exc}")
