@@ -61,7 +61,10 @@ def _echo_problems(problems: list[Any]) -> None:
 
 
 def _json(data: object) -> None:
-    click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+    """Pretty JSON on stdout, written as it is encoded (a 5,000-paper preview never exists twice in memory)."""
+    out = sys.stdout
+    json.dump(data, out, indent=2, ensure_ascii=False, default=str)
+    out.write("\n")
 
 
 @click.group(context_settings=CONTEXT_SETTINGS)

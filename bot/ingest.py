@@ -13,7 +13,7 @@ from datetime import datetime
 
 from .models import Paper, Problem, VenueEvent
 from .roster import Roster
-from .sources import Source
+from .sources import Record, Source
 from .store import Store
 
 
@@ -60,6 +60,9 @@ class CheckReport:
         return f"{head}: " + "; ".join(parts)
 
 
+CHUNK = 500  # papers per commit: one fsync per chunk instead of one per paper
+
+
 def check(
     sources: list[Source],
     roster: Roster,
@@ -77,42 +80,13 @@ def check(
         errors_before = len(report.problems)
         present: set[tuple[str, str]] = set()
         first_label: dict[str, str] = {}
-        for record in result.records:
-            authors, author_problems = roster.resolve(
-                [a.name for a in record.paper.authors], source=source.name, record=record.label
-            )
-            report.problems.extend(author_problems)
-            if roster.members and not any(a.is_member for a in authors):
-                report.problems.append(
-                    Problem(
-                        source.name,
-                        record.label,
-                        "authors",
-                        "no author matches a member of the roster; check the spelling or add the member "
-                        "(or an alias) to the roster. The paper is skipped.",
-                    )
-                )
-                report.failed = True
-                continue
-            stored = store.upsert(replace(record.paper, authors=tuple(authors)), source=source.name)
-            if stored.conflict:
-                report.problems.append(Problem(source.name, record.label, "", stored.conflict))
-            if stored.paper_id in first_label:
-                report.problems.append(
-                    Problem(
-                        source.name,
-                        record.label,
-                        "",
-                        f"same paper as {first_label[stored.paper_id]}; the two records were merged",
-                    )
-                )
-            first_label.setdefault(stored.paper_id, record.label)
-            if stored.created:
-                report.created.add(stored.paper_id)
-            if stored.updated:
-                report.updated.add(stored.paper_id)
-            report.new.extend((record.paper, e) for e in stored.newly_accepted)
-            present.update((stored.paper_id, e.key) for e in record.paper.events)
+        records = result.records
+        for start in range(0, len(records), CHUNK):
+            # Each paper is its own savepoint inside the chunk's transaction: a crash loses at
+            # most the chunk's uncommitted work, which the next check simply does again.
+            with store.transaction():
+                for record in records[start : start + CHUNK]:
+                    _ingest(record, source.name, roster, store, report, present, first_label)
         clean = result.ok and len(report.problems) == errors_before and not result.problems
         if result.snapshot and clean:
             report.removed += store.retract_missing(source.name, present)
@@ -124,3 +98,43 @@ def check(
             error=None if result.ok else "; ".join(p.message for p in result.problems),
         )
     return report
+
+
+def _ingest(
+    record: Record,
+    source: str,
+    roster: Roster,
+    store: Store,
+    report: CheckReport,
+    present: set[tuple[str, str]],
+    first_label: dict[str, str],
+) -> None:
+    """One record into the store: its authors matched to the roster, its events recorded."""
+    names = [a.name for a in record.paper.authors]
+    authors, author_problems = roster.resolve(names, source=source, record=record.label)
+    report.problems.extend(author_problems)
+    if roster.members and not any(a.is_member for a in authors):
+        report.problems.append(
+            Problem(
+                source,
+                record.label,
+                "authors",
+                "no author matches a member of the roster; check the spelling or add the member "
+                "(or an alias) to the roster. The paper is skipped.",
+            )
+        )
+        report.failed = True
+        return
+    stored = store.upsert(replace(record.paper, authors=tuple(authors)), source=source)
+    if stored.conflict:
+        report.problems.append(Problem(source, record.label, "", stored.conflict))
+    if stored.paper_id in first_label:
+        merged = f"same paper as {first_label[stored.paper_id]}; the two records were merged"
+        report.problems.append(Problem(source, record.label, "", merged))
+    first_label.setdefault(stored.paper_id, record.label)
+    if stored.created:
+        report.created.add(stored.paper_id)
+    if stored.updated:
+        report.updated.add(stored.paper_id)
+    report.new.extend((record.paper, e) for e in stored.newly_accepted)
+    present.update((stored.paper_id, e.key) for e in record.paper.events)

@@ -345,7 +345,22 @@ class Store:
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        """BEGIN IMMEDIATE … COMMIT: one writer at a time, all-or-nothing."""
+        """BEGIN IMMEDIATE … COMMIT: one writer at a time, all-or-nothing.
+
+        Inside another transaction it is a savepoint: its changes are undone alone when it
+        fails, and made durable with the outer commit (see ``batch``).
+        """
+        if self.db.in_transaction:
+            self.db.execute("SAVEPOINT nested")
+            try:
+                yield self.db
+            except BaseException:
+                self.db.execute("ROLLBACK TO nested")
+                self.db.execute("RELEASE nested")
+                raise
+            else:
+                self.db.execute("RELEASE nested")
+            return
         self.db.execute("BEGIN IMMEDIATE")
         try:
             yield self.db

@@ -223,3 +223,17 @@ def test_readonly_view_of_an_older_store_is_upgraded_in_memory_only(tmp_path, cl
     with Store(path, clock=clock, readonly=True) as ro:
         assert ro.outbox("mastodon") == [] and ro.due("email") == []
     assert path.read_bytes() == before
+
+
+def test_a_transaction_inside_another_is_a_savepoint(store):
+    with store.transaction():
+        store.set_kv("a", "1")
+        with pytest.raises(RuntimeError), store.transaction():
+            store.set_kv("b", "2")
+            raise RuntimeError("one record fails")
+        store.set_kv("c", "3")
+    assert (store.get_kv("a"), store.get_kv("b"), store.get_kv("c")) == ("1", None, "3")
+    with pytest.raises(RuntimeError), store.transaction():
+        store.set_kv("d", "4")
+        raise RuntimeError("the whole batch fails")
+    assert store.get_kv("d") is None and not store.db.in_transaction
