@@ -1,0 +1,86 @@
+"""Benchmark: a new install with a big backlog, end to end through the CLI.
+
+    .venv/bin/python bench/backlog_bench.py                # 5,000 papers
+    .venv/bin/python bench/backlog_bench.py --papers 20000
+
+Writes a lab list of N papers (YAML, 200-word abstracts, four venues) and a config in a
+temporary folder, then runs `paperbot check` and `paperbot preview --json` as a user would,
+each in its own process: wall time and peak resident memory (ru_maxrss of the child).
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import yaml
+
+WORDS = "model data learning neural training results method approach large language graph causal robust".split()
+VENUES = ["NeurIPS 2024", "ICML 2024 (oral)", "ICLR 2025", "FITML @ NeurIPS 2024"]
+CONFIG = """
+[group]
+name = "Bench Lab"
+[store]
+path = "bench.db"
+[[sources]]
+type = "file"
+path = "papers.yaml"
+name = "lab"
+[channels.mastodon]
+api_base_url = "https://example.social"
+[channels.email]
+from = "news@lab.example"
+unsubscribe_url = "https://lab.example/u/{token}"
+[channels.page]
+dir = "public"
+"""
+
+
+def write_lab(folder: Path, n: int) -> None:
+    rng = random.Random(2)
+    papers = [
+        {
+            "title": " ".join(rng.choice(WORDS).capitalize() for _ in range(rng.randint(5, 12))),
+            "authors": [f"Author{k} Name{i}" for k in range(rng.randint(2, 9))],
+            "venue": rng.choice(VENUES),
+            "arxiv": f"2405.{i:05d}",
+            "code": f"https://github.com/lab/p{i}",
+            "abstract": " ".join(rng.choice(WORDS) + ("." if j % 17 == 16 else "") for j in range(200)),
+        }
+        for i in range(n)
+    ]
+    (folder / "papers.yaml").write_text(yaml.safe_dump({"papers": papers}, allow_unicode=True))
+    (folder / "paperbot.toml").write_text(CONFIG)
+
+
+def timed(folder: Path, *args: str) -> tuple[float, float]:
+    """Wall seconds and peak RSS (MB) of one paperbot command in a fresh process."""
+    cmd = [sys.executable, "-m", "bot", "--config", str(folder / "paperbot.toml"), *args]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    start = time.perf_counter()
+    subprocess.run(cmd, cwd=folder, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+    wall = time.perf_counter() - start
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return wall, max(peak, before) / 1024
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--papers", type=int, default=5000)
+    args = ap.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        write_lab(folder, args.papers)
+        for label, cmd in (("check", ("check",)), ("preview --json", ("preview", "--json"))):
+            wall, peak = timed(folder, *cmd)
+            print(f"{args.papers} papers: paperbot {label:15} {wall:6.2f} s, peak RSS so far {peak:.0f} MB")
+
+
+if __name__ == "__main__":
+    main()
