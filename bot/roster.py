@@ -161,6 +161,7 @@ class Roster:
     transliterate: bool = True
     _by_full: dict[str, list[Member]] = field(default_factory=lambda: defaultdict(list), repr=False)
     _by_family: dict[str, list[tuple[Member, _Name]]] = field(default_factory=lambda: defaultdict(list), repr=False)
+    _matched: dict[str, MatchResult] = field(default_factory=dict, repr=False)  # a lab's names repeat
 
     def __post_init__(self) -> None:
         for member in self.members:
@@ -177,6 +178,13 @@ class Roster:
 
     def match(self, author: str) -> MatchResult:
         """Find the member an author name refers to, or report why none was chosen."""
+        if author not in self._matched:
+            self._matched[author] = self._match(author)
+        return self._matched[author]
+
+    def _match(self, author: str) -> MatchResult:
+        if not self.members:
+            return MatchResult(None)
         exact: list[Member] = []
         for key in _full_keys(author, self.transliterate):
             exact.extend(m for m in self._by_full.get(key, ()) if m not in exact)

@@ -14,7 +14,7 @@ import json
 import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, date, datetime
 from pathlib import Path
 from urllib.parse import quote
@@ -221,15 +221,19 @@ def new_paper_id(paper: Paper) -> str:
     return f"{kind}:{value}"
 
 
+_LINK_FIELDS = tuple(f.name for f in fields(Links))
+
+
 def content_hash(paper: Paper) -> str:
     payload = {
         "title": paper.title,
         "abstract": paper.abstract,
-        "authors": [asdict(a) for a in paper.authors],
+        # the dicts dataclasses.asdict would give (the stored hashes depend on them), built directly
+        "authors": [{"name": a.name, "member_id": a.member_id, "former": a.former} for a in paper.authors],
         "arxiv": paper.arxiv_id,
         "doi": paper.doi,
         "openreview": paper.openreview_id,
-        "links": asdict(paper.links),
+        "links": {name: getattr(paper.links, name) for name in _LINK_FIELDS},
         "published_on": str(paper.published_on),
     }
     return hashlib.sha256(json.dumps(payload, sort_keys=True, ensure_ascii=False).encode()).hexdigest()

@@ -28,6 +28,10 @@ _SPACES = re.compile(r"\s+")
 _SPACE_BEFORE_PUNCT = re.compile(r"\s+([.,;:!?)])")
 
 
+def _keep_punctuation(m: re.Match[str]) -> str:  # a function: a template is parsed again on every call
+    return m.group(1)
+
+
 @lru_cache(maxsize=1)
 def _latex2text():  # imported lazily: pylatexenc costs ~50 ms at start-up
     from pylatexenc.latex2text import LatexNodes2Text
@@ -74,7 +78,7 @@ def clean_text(raw: str | None) -> str:
         return ""
     text = latex_to_unicode(strip_html(raw))
     text = _SPACES.sub(" ", text)
-    text = _SPACE_BEFORE_PUNCT.sub(r"\1", text)
+    text = _SPACE_BEFORE_PUNCT.sub(_keep_punctuation, text)
     return unicodedata.normalize("NFC", text).strip()
 
 
