@@ -118,7 +118,7 @@ class App:
         Templates are checked first with a sample paper, so a template error stops here,
         before anything is sent. Preview and publish both come through this one path.
         """
-        from .compose import Templates, check_templates, compose_digest, compose_pages, compose_posts
+        from .compose import Templates, check_templates, compose_digest, compose_pages, compose_posts, gc_paused
 
         enabled = self.config.enabled_channels()
         wanted = enabled if channels is None else channels
@@ -127,18 +127,19 @@ class App:
         check_templates(templates, settings, wanted)
         messages: list[Any] = []
         errors: list[str] = []
-        for channel in wanted:
-            due = store.due(channel)
-            if channel == "mastodon":
-                posts, errs = compose_posts(due, templates, settings)
-                messages += posts
-                errors += errs
-            elif channel == "email":
-                digest = compose_digest(due, templates, settings)
-                messages += [digest] if digest else []
-            elif channel == "page":
-                conferences = {(a.event.series, a.event.year) for a in due}
-                messages += compose_pages(due, store.listed(conferences), templates, settings)
+        with gc_paused():  # reading the due papers builds as many objects as composing them
+            for channel in wanted:
+                due = store.due(channel)
+                if channel == "mastodon":
+                    posts, errs = compose_posts(due, templates, settings)
+                    messages += posts
+                    errors += errs
+                elif channel == "email":
+                    digest = compose_digest(due, templates, settings)
+                    messages += [digest] if digest else []
+                elif channel == "page":
+                    conferences = {(a.event.series, a.event.year) for a in due}
+                    messages += compose_pages(due, store.listed(conferences), templates, settings)
         return messages, errors
 
     def today(self) -> date:

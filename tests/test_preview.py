@@ -107,3 +107,35 @@ def test_preview_without_store_shows_nothing_due(project, no_network):
     project.extra = CHANNELS
     code, out, _ = project.run("preview")
     assert code == 0 and "nothing to send" in out and not project.db.exists()
+
+
+def test_what_app_compose_does_with_the_collector_paused_leaves_no_cyclic_garbage(checked, monkeypatch):
+    """App.compose pauses the cycle collector while it reads and composes; sound only without cycles."""
+    import contextlib
+    import gc
+
+    import bot.compose
+    from bot.app import App
+
+    garbage: list[int] = []
+
+    @contextlib.contextmanager
+    def paused_and_checked():
+        gc.collect()
+        gc.disable()
+        try:
+            yield
+        finally:
+            garbage.append(gc.collect())
+            gc.enable()
+
+    monkeypatch.setattr(bot.compose, "gc_paused", paused_and_checked)
+    checked.write_config()
+    app = App.from_path(str(checked.config), env={})
+    store = app.open_store_readonly()
+    try:
+        messages, errors = app.compose(store)
+    finally:
+        store.close()
+    assert messages and not errors
+    assert garbage == [0]
