@@ -430,10 +430,11 @@ class Publisher:
                 report.uncertain += 1
                 report.errors.append(f"batch {batch.key} is uncertain (interrupted)")
                 continue
-            if not self._recipients(batch):  # everyone left in this batch unsubscribed meanwhile
+            recipients = self._recipients(batch)
+            if not recipients:  # everyone left in this batch unsubscribed meanwhile
                 self.store.mark_sent(batch.key, remote_id=None)
                 continue
-            outcome = self._send_batch(channel, content, batch, cfg)
+            outcome = self._send_batch(channel, content, batch, recipients, cfg)
             if outcome.status == "sent":
                 report.sent += 1
             elif outcome.status == "uncertain":
@@ -462,10 +463,13 @@ class Publisher:
             for r in self.store.subscribers(first=batch.next_subscriber, last=batch.last_subscriber)
         ]
 
-    def _send_batch(self, channel: Any, content: Any, batch: OutboxRow, cfg: Any) -> Outcome:
+    def _send_batch(self, channel: Any, content: Any, batch: OutboxRow, recipients: list[Any], cfg: Any) -> Outcome:
+        todo = [recipients]
+
         def attempt() -> Outcome:
-            # a retry after a partial SMTP send starts after the last confirmed recipient
-            recipients = self._recipients(self.store.outbox_row(batch.key) or batch)
+            # a retry reads the batch again: after a partial SMTP send it starts after the last
+            # confirmed recipient
+            recipients = todo.pop() if todo else self._recipients(self.store.outbox_row(batch.key) or batch)
             if not recipients:
                 return Outcome("sent")
             log.info("email: sending batch %s to %d recipient(s)", batch.key, len(recipients))
