@@ -20,6 +20,7 @@ from .models import Problem
 from .roster import Roster, load_roster
 from .sources import Source, build_source
 from .store import Clock, Store, utc_now
+from .venues import VenueTable, canonical_series, conference_name, is_event_key, set_default_table, table_from_config
 
 
 def instance_cache_key(api_base_url: str | None) -> str:
@@ -43,6 +44,23 @@ class App:
     config_path: Path
     env: Mapping[str, str] = field(default_factory=dict)
     clock: Clock = utc_now
+
+    def __post_init__(self) -> None:
+        set_default_table(self.venue_table)  # sources and composing read venues through it
+
+    @cached_property
+    def venue_table(self) -> VenueTable:
+        """The built-in venue table extended by the config's series entries ([venues.MLHC])."""
+        return table_from_config(self.config.venues)
+
+    def venue_events(self) -> dict[str, Any]:
+        """The config's event entries ([venues."NeurIPS 2024"]) keyed by their canonical heading."""
+        out: dict[str, Any] = {}
+        for key, v in self.config.venues.items():
+            if is_event_key(key):
+                series, year = key.strip()[:-4].strip(), int(key.strip()[-4:])
+                out[conference_name(canonical_series(series, self.venue_table), year)] = v
+        return out
 
     @classmethod
     def from_path(cls, cli_path: str | None, env: Mapping[str, str], clock: Clock = utc_now) -> App:
@@ -93,6 +111,7 @@ class App:
                 data = json.loads(cached)
                 limits = Limits(data["max_characters"], data["characters_reserved_per_url"])
         handles = {m.id: m.mastodon for m in self.roster.members if m.mastodon} if cfg.roster else {}
+        events = self.venue_events()
         return Settings(
             group_name=cfg.group.name,
             group_url=cfg.group.url,
@@ -102,9 +121,12 @@ class App:
             max_thread_parts=masto.max_thread_parts if masto else 4,
             mentions=masto.mentions if masto else False,
             post_hashtags=tuple(masto.hashtags) if masto else (),
-            venue_hashtags={k: tuple(v.hashtags) for k, v in cfg.venues.items() if v.hashtags},
-            venue_info={k: {"name": v.name, "location": v.location, "dates": v.dates} for k, v in cfg.venues.items()},
+            venue_hashtags={
+                k: tuple(h.replace("{year}", k[-4:]) for h in v.hashtags) for k, v in events.items() if v.hashtags
+            },
+            venue_info={k: {"name": v.name, "location": v.location, "dates": v.dates} for k, v in events.items()},
             handles=handles,
+            member_urls={m.id: m.url for m in self.roster.members if getattr(m, "url", None)} if cfg.roster else {},
             excerpt_chars=email.excerpt_chars if email else 600,
             subject_template=email.subject if email else None,
             subject_max_chars=email.subject_max_chars if email else 150,

@@ -57,7 +57,7 @@ def handles_errors(fn: Callable[..., int | None]) -> Callable[..., None]:
 
 def _echo_problems(problems: list[Any]) -> None:
     for p in problems:
-        click.echo(f"warning: {p}", err=True)
+        click.echo(f"{getattr(p, 'level', 'error')}: {p}", err=True)
 
 
 def _json(data: object) -> None:
@@ -89,10 +89,15 @@ def cli(ctx: click.Context, config_path: str | None, verbose: bool) -> None:
 
 @cli.command()
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@click.option("--strict", is_flag=True, help="Exit 1 on warnings too (a dropped link, a duplicated field, …).")
 @click.pass_context
 @handles_errors
-def check(ctx: click.Context, as_json: bool) -> int:
-    """Read all sources and report newly accepted papers (stores them; announces nothing)."""
+def check(ctx: click.Context, as_json: bool, strict: bool) -> int:
+    """Read all sources and report newly accepted papers (stores them; announces nothing).
+
+    Exit 0 when every source and record was read (warnings are printed), 1 when a source or
+    a record could not be (or, with --strict, on any warning), 2 for a config or roster error.
+    """
     from .ingest import check as run_check
 
     app = _app(ctx)
@@ -106,8 +111,14 @@ def check(ctx: click.Context, as_json: bool) -> int:
         if updated:
             click.echo(f"{updated} known paper{'s' if updated != 1 else ''} updated")
         if report.removed:
-            click.echo(f"{report.removed} unannounced venue event(s) no longer listed by their source: withdrawn")
-    return 1 if report.failed else 0
+            click.echo(
+                f"{report.removed} unannounced venue event(s) withdrawn, rejected or no longer listed by their "
+                "source: taken out of every queue"
+            )
+        skipped = report.skipped_summary()
+        if skipped:
+            click.echo(skipped)
+    return 1 if report.failed or (strict and report.problems) else 0
 
 
 @cli.command()

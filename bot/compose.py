@@ -28,6 +28,7 @@ from .fit import Measure, shorten, split_parts
 from .length import URL_LENGTH, mastodon_length
 from .models import Announcement, Author, Links, Paper, VenueEvent
 from .text import slugify
+from .venues import hashtags_for
 
 BUILTIN_TEMPLATES = Path(__file__).resolve().parent / "templates"
 if not BUILTIN_TEMPLATES.is_dir():  # running from a source checkout
@@ -117,6 +118,7 @@ class Settings:
     venue_hashtags: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     venue_info: Mapping[str, Mapping[str, str | None]] = field(default_factory=dict)
     handles: Mapping[str, str] = field(default_factory=dict)  # member id -> @user@host
+    member_urls: Mapping[str, str] = field(default_factory=dict)  # member id -> their web page (roster `url`)
     excerpt_chars: int | None = 600
     subject_template: str | None = None
     subject_max_chars: int = 150
@@ -269,9 +271,9 @@ def _template_line(exc: BaseException, template: Any) -> int | None:
 # --- view models --------------------------------------------------------------------------
 
 
-@lru_cache(maxsize=256)
 def default_hashtags(event: VenueEvent) -> tuple[str, ...]:
-    return ("#" + re.sub(r"\W", "", event.series) + str(event.year),)
+    """The venue's hashtags from the venue table (and the config's series entries); none for unknown venues."""
+    return hashtags_for(event.series, event.year)
 
 
 def _authors_text(authors: list[dict[str, Any]], et_al: bool) -> str:
@@ -283,6 +285,14 @@ def _authors_text(authors: list[dict[str, Any]], et_al: bool) -> str:
     return ", ".join(names[:-1]) + " and " + names[-1]
 
 
+def profile_url(handle: str | None) -> str | None:
+    """ "@user@host.social" → "https://host.social/@user" (the profile a handle names)."""
+    if not handle or handle.count("@") != 2:
+        return None
+    user, host = handle[1:].split("@")
+    return f"https://{host}/@{user}"
+
+
 def paper_context(ann: Announcement, s: Settings, *, mentions: bool = False) -> dict[str, Any]:
     """The variables every template sees for one (paper, venue event)."""
     p, e = ann.paper, ann.event
@@ -290,12 +300,14 @@ def paper_context(ann: Announcement, s: Settings, *, mentions: bool = False) -> 
     authors = []
     for a in p.authors:
         handle = handles.get(a.member_id) if a.member_id else None
+        url = (s.member_urls.get(a.member_id) or profile_url(handle)) if a.member_id else None
         authors.append(
             {
                 "name": a.name,
                 "member": a.member_id is not None,
                 "former": a.former,
                 "handle": handle,
+                "url": url,
                 "display": handle if (handle and mentions) else a.name,
             }
         )
@@ -306,9 +318,9 @@ def paper_context(ann: Announcement, s: Settings, *, mentions: bool = False) -> 
         "title": p.title,
         "abstract": p.abstract,
         "authors": authors,
-        "authors_text": _authors_text(authors, False),
-        "author_names": ", ".join([a.name for a in p.authors]),
-        "et_al": False,
+        "authors_text": _authors_text(authors, p.et_al),
+        "author_names": ", ".join([a.name for a in p.authors]) + (" et al." if p.et_al else ""),
+        "et_al": p.et_al,
         "members": [a for a in authors if a["member"]],
         "mentions": [a["handle"] for a in authors if a["handle"]] if mentions else [],
         "link": links.primary or "",

@@ -14,17 +14,31 @@ import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from .errors import ConfigError
+from .safeio import InputError, MissingFileError, read_text_limited
 
 DEFAULT_CONFIG = Path("config/paperbot.toml")
 CONFIG_ENV = "PAPERBOT_CONFIG"
+MAX_CONFIG_BYTES = 1_000_000  # a config is a few kB; anything near this is not a config
 
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _http_url(value: str | None) -> str | None:
+    """``value`` if it is an absolute http(s) URL with a host (surrounding spaces removed)."""
+    if value is None:
+        return None
+    value = value.strip()
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc or any(c.isspace() for c in value):
+        raise ValueError(f"expected an http(s) URL like 'https://lab.example/papers/', got {value!r}")
+    return value
 
 
 class StoreConfig(_Strict):
@@ -42,6 +56,13 @@ class FileSourceConfig(_Strict):
     path: Path
     name: str | None = None
     format: Literal["yaml", "csv", "bibtex"] | None = None  # default: from the file extension
+    base_url: str | None = None  # a relative `pdf` in the file resolves against it, e.g. "https://lab.example/"
+    max_source_bytes: int = Field(50_000_000, gt=0)  # larger files are refused, not read
+
+    @field_validator("base_url")
+    @classmethod
+    def _base_url(cls, value: str | None) -> str | None:
+        return _http_url(value)
 
     @property
     def label(self) -> str:
@@ -56,10 +77,45 @@ class TemplatesConfig(_Strict):
 
 
 class VenueConfig(_Strict):
-    hashtags: list[str] = []  # e.g. ["#NeurIPS2024"]; default: derived from series and year
-    name: str | None = None  # long name, e.g. "38th Conference on Neural Information Processing Systems"
-    location: str | None = None
-    dates: str | None = None
+    """``[venues."NeurIPS 2024"]`` (one event: a key ending in a year) or ``[venues.MLHC]`` (a series,
+    extending or overriding the built-in venue table in bot/venues.toml)."""
+
+    hashtags: list[str] = []  # event: ["#NeurIPS2024"]; series: ["#MLHC{year}"]; default: the venue table's
+    name: str | None = None  # event: long name, e.g. "38th Conference on Neural Information Processing Systems"
+    location: str | None = None  # event only
+    dates: str | None = None  # event only
+    names: list[str] = []  # series: long names as booktitle/journal fields write them
+    aliases: list[str] = []  # series: other short forms
+    kind: Literal["conference", "journal", "workshop"] | None = None  # series (required for a new one)
+    conference: str | None = None  # series, workshops: the conference it is always held at
+
+
+_EVENT_ONLY = ("name", "location", "dates")
+_SERIES_ONLY = ("names", "aliases", "kind", "conference")
+
+
+def _check_venues(venues: dict[str, VenueConfig]) -> dict[str, VenueConfig]:
+    from .venues import VenueTableError, is_event_key, table_from_config
+
+    for key, v in venues.items():
+        event = is_event_key(key)
+        wrong = [f for f in (_SERIES_ONLY if event else _EVENT_ONLY) if f in v.model_fields_set]
+        if wrong and event:
+            series = key.strip()[:-4].strip()
+            raise ValueError(
+                f"[venues.{key!r}] configures one event (its key ends with a year); {wrong[0]!r} belongs in"
+                f" a series entry without the year, e.g. [venues.{series!r}]"
+            )
+        if wrong:
+            raise ValueError(
+                f"[venues.{key!r}] configures a series (its key has no year); {wrong[0]!r} belongs to one"
+                f' event, e.g. [venues."{key} 2025"]'
+            )
+    try:
+        table_from_config(venues)
+    except VenueTableError as exc:
+        raise ValueError(str(exc)) from None
+    return venues
 
 
 class MastodonConfig(_Strict):
@@ -157,8 +213,13 @@ class Config(_Strict):
     roster: RosterConfig | None = None
     sources: list[SourceConfig] = []
     templates: TemplatesConfig = TemplatesConfig()
-    venues: dict[str, VenueConfig] = {}  # keyed by conference, e.g. "NeurIPS 2024"
+    venues: dict[str, VenueConfig] = {}  # "NeurIPS 2024" (an event) or "MLHC" (a series, extends the venue table)
     channels: ChannelsConfig = ChannelsConfig()
+
+    @field_validator("venues")
+    @classmethod
+    def _venues(cls, value: dict[str, VenueConfig]) -> dict[str, VenueConfig]:
+        return _check_venues(value)
 
     @model_validator(mode="after")
     def _unique_source_names(self) -> Config:
@@ -189,8 +250,8 @@ def find_config(cli_path: str | os.PathLike[str] | None, env: Mapping[str, str])
 def load_config(path: Path) -> Config:
     """Read and validate the config file; raise ConfigError naming the file and key."""
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
+        raw = tomllib.loads(read_text_limited(path, max_bytes=MAX_CONFIG_BYTES, what="config file"))
+    except MissingFileError:
         hint = ""
         if path == DEFAULT_CONFIG:
             hint = (
@@ -198,10 +259,12 @@ def load_config(path: Path) -> Config:
                 f" or set {CONFIG_ENV}."
             )
         raise ConfigError(f"{path}: config file not found.{hint}") from None
+    except InputError as exc:  # not a regular file, too large, binary or not UTF-8
+        raise ConfigError(str(exc)) from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read the config file: {exc}") from None
+    except RecursionError:
+        raise ConfigError(f"{path}: not valid TOML: arrays or tables nested too deeply") from None
     try:
         config = Config.model_validate(raw)
     except ValidationError as exc:

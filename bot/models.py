@@ -61,9 +61,13 @@ class VenueEvent:
 
     @cached_property
     def label(self) -> str:
-        """How the event is named on its own: "FITML @NeurIPS 2024", "NeurIPS 2024 (oral)"."""
+        """How the event is named on its own: "FITML @ NeurIPS 2024", "NeurIPS 2024 (oral)",
+        "Findings of EMNLP 2022", "CVPR 2020 Workshops" (a conference's workshops, none named)."""
         if self.track == "workshop":
-            base = f"{self.workshop} @{self.conference}" if self.workshop else f"{self.conference} Workshop"
+            name = self.workshop or self.workshop_name
+            base = f"{name} @ {self.conference}" if name else f"{self.conference} Workshops"
+        elif self.track == "findings":
+            base = f"Findings of {self.conference}"
         elif TRACK_LABELS.get(self.track):
             base = f"{self.conference} {TRACK_LABELS[self.track]}"
         else:
@@ -101,23 +105,39 @@ class Paper:
     title_raw: str = ""
     abstract_raw: str = ""
     id: str | None = None  # the store's stable id, set once stored
+    et_al: bool = False  # the source's author list ends in "and others": shown as "et al."
 
 
 @dataclass(frozen=True)
 class Problem:
-    """One thing wrong with one record: shown to the user, never fatal to the others."""
+    """One thing wrong with one record: shown to the user, never fatal to the others.
+
+    ``error``: the record (or source) was not loaded; ``warning``: it was loaded without the
+    named part (a dropped link, a second value of a duplicated field) or the user should look.
+    """
 
     source: str
     record: str
     field: str
     message: str
+    level: str = "error"  # error | warning
+
+    @property
+    def is_error(self) -> bool:
+        return self.level == "error"
 
     def __str__(self) -> str:
         where = ", ".join(p for p in (self.source, self.record, f"field '{self.field}'" if self.field else "") if p)
         return f"{where}: {self.message}"
 
     def as_dict(self) -> dict[str, str]:
-        return {"source": self.source, "record": self.record, "field": self.field, "message": self.message}
+        return {
+            "level": self.level,
+            "source": self.source,
+            "record": self.record,
+            "field": self.field,
+            "message": self.message,
+        }
 
 
 @dataclass(frozen=True)

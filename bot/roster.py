@@ -8,15 +8,20 @@ and left unmatched, and two full given names that differ never match.
 
 from __future__ import annotations
 
+import difflib
+import hashlib
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from .errors import ConfigError
 from .models import Author, Problem
+from .safeio import InputError, MissingFileError, load_yaml, read_text_limited
 from .text import fold, fold_variants, slugify
 
 _PARTICLES = {
@@ -50,10 +55,24 @@ _SPLIT = re.compile(r"[\s.\-‐‑]+")
 _HANDLE = re.compile(r"^@[A-Za-z0-9_]+(?:[.-]+[A-Za-z0-9_]+)*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+$")
 
 
-class MemberRecord(BaseModel):
-    """One entry under ``members:`` in the roster file."""
+MAX_ROSTER_BYTES = 10_000_000  # a roster of thousands of members is a few hundred kB
+_MAX_LISTED = 50  # problems listed in one error; the rest are counted
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+
+def orcid_checksum_ok(orcid: str) -> bool:
+    """ISO 7064 MOD 11-2 check digit of an ORCID iD ``dddd-dddd-dddd-dddX``."""
+    digits = orcid.replace("-", "")
+    total = 0
+    for ch in digits[:-1]:
+        total = (total + int(ch)) * 2
+    check = (12 - total % 11) % 11
+    return digits[-1] == ("X" if check == 10 else str(check))
+
+
+class MemberRecord(BaseModel):
+    """One entry under ``members:`` in the roster file (types strict: a number is not a name)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
     name: str = Field(min_length=1)
     id: str | None = None
@@ -64,22 +83,82 @@ class MemberRecord(BaseModel):
     orcid: str | None = None
     arxiv_query: str | None = None
     mastodon: str | None = None
+    url: str | None = None  # the member's web page; names link to it on pages
+
+    @field_validator("aliases", "former", mode="before")
+    @classmethod
+    def _empty_is_default(cls, value: Any, info: Any) -> Any:
+        """``aliases:`` or ``former:`` left empty means the default, not an error."""
+        if value is None:
+            return [] if info.field_name == "aliases" else False
+        return value
+
+    @field_validator("name", "id")
+    @classmethod
+    def _text(cls, value: str | None, info: Any) -> str | None:
+        if value is None:
+            return None
+        value = " ".join(value.split())
+        if not value:
+            raise ValueError(
+                "is empty; write the member's full name as it appears on papers"
+                if info.field_name == "name"
+                else "is empty; remove the key or give a short id such as 'jane-doe'"
+            )
+        return value
+
+    @field_validator("aliases")
+    @classmethod
+    def _aliases(cls, value: list[str]) -> list[str]:
+        out = [" ".join(a.split()) for a in value]
+        if any(not a for a in out):
+            raise ValueError("an alias is empty; remove it or write the name as it appears on papers")
+        return out
+
+    @field_validator("openreview", "dblp", "arxiv_query")
+    @classmethod
+    def _optional_text(cls, value: str | None) -> str | None:
+        return value.strip() or None if value is not None else None
 
     @field_validator("mastodon")
     @classmethod
     def _handle(cls, value: str | None) -> str | None:
-        if value is not None and not _HANDLE.match(value.strip()):
-            raise ValueError(f"expected a handle like '@user@host.social', got {value!r}")
-        return value and value.strip()
+        if value is None or not value.strip():
+            return None
+        value = value.strip()
+        if not _HANDLE.match(value):
+            raise ValueError(f"expected a Mastodon handle like '@user@host.social', got {value!r}")
+        return value
 
     @field_validator("orcid")
     @classmethod
     def _orcid(cls, value: str | None) -> str | None:
-        if value is None:
+        if value is None or not value.strip():
             return None
-        value = value.strip().removeprefix("https://orcid.org/")
+        shown = value
+        value = value.strip()
+        for prefix in ("https://orcid.org/", "http://orcid.org/", "orcid.org/"):
+            value = value.removeprefix(prefix)
+        value = value.upper()
         if not re.fullmatch(r"\d{4}-\d{4}-\d{4}-\d{3}[\dX]", value):
-            raise ValueError(f"expected an ORCID iD like 0000-0002-1825-0097, got {value!r}")
+            raise ValueError(f"expected an ORCID iD like 0000-0002-1825-0097, got {shown!r}")
+        if not orcid_checksum_ok(value):
+            raise ValueError(
+                f"ORCID iD {value} has a wrong check digit (the last character); copy it again from orcid.org"
+            )
+        return value
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        value = value.strip()
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.netloc or any(c.isspace() for c in value):
+            raise ValueError(
+                f"expected the member's web page as an http(s) URL like 'https://lab.example/jane', got {value!r}"
+            )
         return value
 
 
@@ -94,6 +173,7 @@ class Member:
     orcid: str | None = None
     arxiv_query: str | None = None
     mastodon: str | None = None
+    url: str | None = None  # the member's web page
 
 
 @dataclass(frozen=True)
@@ -244,56 +324,67 @@ def _given_compatible(a: _Name, b: _Name, transliterate: bool) -> bool:
 
 
 def load_roster(path: Path, *, match_initials: bool = True, transliterate: bool = True) -> tuple[Roster, list[Problem]]:
-    """Read the roster YAML. A bad member is reported and skipped; a bad file is a ConfigError."""
-    import yaml
+    """Read and validate the roster YAML.
 
+    Every problem in the file is collected and raised together as one ConfigError naming the
+    file, the member (#index, line and name), the key and what to do: a member is never
+    silently dropped. The problem list returned is empty (kept for callers that merge it).
+    """
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
+        text = read_text_limited(path, max_bytes=MAX_ROSTER_BYTES, what="roster file")
+        data, root = load_yaml(text, source=str(path))
+    except MissingFileError:
         raise ConfigError(f"{path}: roster file not found (set [roster] path in the config)") from None
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: not valid YAML: {exc}") from None
+    except InputError as exc:
+        raise ConfigError(str(exc)) from None
     if not isinstance(data, dict) or not isinstance(data.get("members"), list):
         raise ConfigError(f"{path}: expected a list of members under the key 'members:'")
+    errors: list[str] = []
+    for key in data:
+        if key != "members":
+            hint = _suggest(str(key), ["members"])
+            errors.append(f"top level: unknown key {str(key)!r}{hint}; the roster has only 'members:'")
+    errors.extend(f"top level: {msg}" for msg in _duplicate_keys(root))
+    member_nodes = [v for k, v in root.value if k.value == "members"][-1].value  # YAML keeps the last
     members: list[Member] = []
-    problems: list[Problem] = []
-    seen: set[str] = set()
-    for index, item in enumerate(data["members"], start=1):
-        label = f"member #{index}"
-        if isinstance(item, dict) and isinstance(item.get("name"), str):
-            label += f" ({item['name']})"
+    by_id: dict[str, tuple[str, bool]] = {}  # id -> (label of its member, explicit id)
+    by_name: dict[str, tuple[str, bool]] = {}  # folded name -> (label, explicit id)
+    for index, (item, node) in enumerate(zip(data["members"], member_nodes, strict=True), start=1):
+        label = f"member #{index} (line {node.start_mark.line + 1})"
+        if isinstance(item, dict) and isinstance(item.get("name"), str) and item["name"].strip():
+            label += f" {' '.join(item['name'].split())!r}"
+        if not isinstance(item, dict):
+            errors.append(f"{label}: expected a mapping such as '- name: Jane Doe', got {_shown(item)}")
+            continue
+        errors.extend(f"{label}: {msg}" for msg in _duplicate_keys(node))
         try:
             rec = MemberRecord.model_validate(item)
         except ValidationError as exc:
-            for err in exc.errors():
-                key = ".".join(str(p) for p in err["loc"]) or "(entry)"
-                msg = "unknown key" if err["type"] == "extra_forbidden" else err["msg"]
-                problems.append(
-                    Problem(
-                        str(path),
-                        label,
-                        key,
-                        f"{msg.removeprefix('Value error, ')}; this member is skipped until fixed",
-                    )
-                )
+            errors.extend(f"{label}, {_describe(err)}" for err in exc.errors())
             continue
-        member_id = rec.id or slugify(rec.name)
-        if member_id in seen:
-            problems.append(
-                Problem(
-                    str(path),
-                    label,
-                    "id",
-                    f"id {member_id!r} is used twice; give one "
-                    "member an explicit distinct 'id'. This member is skipped.",
-                )
+        explicit = rec.id is not None
+        member_id = rec.id or _auto_id(rec.name)
+        if member_id in by_id:
+            other, _ = by_id[member_id]
+            how = "" if explicit else " (made from the name; no 'id' given)"
+            errors.append(
+                f"{label}, id: id {member_id!r}{how} is already used by {other}; remove the duplicate entry, or if "
+                "these are two people give each an explicit distinct 'id'"
             )
             continue
-        seen.add(member_id)
+        name_key = fold(rec.name)
+        if name_key in by_name and not (explicit and by_name[name_key][1]):
+            errors.append(
+                f"{label}, name: {rec.name!r} is already the name of {by_name[name_key][0]}; remove the "
+                "duplicate entry, or if these are two people give each an explicit distinct 'id'"
+            )
+            continue
+        by_id[member_id] = (label, explicit)
+        by_name.setdefault(name_key, (label, explicit))
         members.append(
             Member(
                 member_id,
-                rec.name.strip(),
+                rec.name,
                 tuple(rec.aliases),
                 rec.former,
                 rec.openreview,
@@ -301,6 +392,105 @@ def load_roster(path: Path, *, match_initials: bool = True, transliterate: bool 
                 rec.orcid,
                 rec.arxiv_query,
                 rec.mastodon,
+                rec.url,
             )
         )
-    return Roster(tuple(members), match_initials, transliterate), problems
+    if errors:
+        shown = errors[:_MAX_LISTED]
+        more = f"\n  … and {len(errors) - _MAX_LISTED} more" if len(errors) > _MAX_LISTED else ""
+        raise ConfigError(f"{path}: invalid roster ({len(errors)} problem(s)):\n  " + "\n  ".join(shown) + more)
+    return Roster(tuple(members), match_initials, transliterate), []
+
+
+def _auto_id(name: str) -> str:
+    """The id of a member without an explicit one: a slug of the name ("jane-doe").
+
+    A name with no Latin letters (王伟, 김민지) gives no slug; it gets a stable id made from the
+    name itself, so two such members never collide.
+    """
+    slug = slugify(name)
+    if slug == "x" and fold(name) != "x":
+        return "member-" + hashlib.sha1(fold(name).encode()).hexdigest()[:10]
+    return slug
+
+
+_FIELDS = list(MemberRecord.model_fields)
+_TYPE_WORDS = {
+    "string_type": "text (a name or id; put numbers in quotes)",
+    "bool_type": "true or false",
+    "list_type": "a list of names, e.g. [J. Doe, Jane Smith]",
+}
+
+
+def _shown(value: Any) -> str:
+    if value is None:
+        return "nothing"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, bool):
+        return f"{str(value).lower()} (a boolean)"
+    if isinstance(value, int | float):
+        return f"the number {value!r}"
+    return repr(value)
+
+
+_SYNONYMS = {  # keys people write for the ones the roster has
+    "homepage": "url",
+    "website": "url",
+    "web": "url",
+    "page": "url",
+    "link": "url",
+    "alias": "aliases",
+    "handle": "mastodon",
+    "fediverse": "mastodon",
+    "arxiv": "arxiv_query",
+    "alumni": "former",
+    "alumnus": "former",
+    "full_name": "name",
+}
+
+
+def _suggest(key: str, names: list[str]) -> str:
+    synonym = _SYNONYMS.get(key.casefold())
+    if synonym in names:
+        return f"; did you mean {synonym!r}?"
+    match = difflib.get_close_matches(key, names, n=1, cutoff=0.6)
+    return f"; did you mean {match[0]!r}?" if match else ""
+
+
+def _describe(err: Any) -> str:
+    """One pydantic error as ``key: what is wrong and what to do``."""
+    loc = err["loc"]
+    key = str(loc[0]) if loc else "(entry)"
+    if len(loc) > 1:
+        key += "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc[1:])
+    kind = err["type"]
+    if kind == "extra_forbidden":
+        known = ", ".join(_FIELDS)
+        return f"{key}: unknown key{_suggest(key, _FIELDS)} (known keys: {known})"
+    if kind == "missing":
+        if key == "name":
+            return "name: this key is required: the member's full name as it appears on papers"
+        return f"{key}: this key is required"
+    if kind == "string_too_short":
+        return f"{key}: is empty; write the member's full name"
+    if kind in _TYPE_WORDS:
+        return f"{key}: expected {_TYPE_WORDS[kind]}, got {_shown(err.get('input'))}"
+    return f"{key}: {err['msg'].removeprefix('Value error, ')}"
+
+
+def _duplicate_keys(node: Any) -> list[str]:
+    """Keys written twice in one member's mapping (YAML would silently keep the last)."""
+    seen: set[Any] = set()
+    out = []
+    start, end = node.start_mark.index, node.end_mark.index
+    for key_node, _ in getattr(node, "value", ()):
+        key = getattr(key_node, "value", None)
+        if not isinstance(key, str) or not start <= key_node.start_mark.index <= end:
+            continue  # keys brought in by a '<<: *anchor' merge sit elsewhere in the file
+        if key in seen:
+            out.append(f"key {key!r} is given twice (line {key_node.start_mark.line + 1}); keep one")
+        seen.add(key)
+    return out

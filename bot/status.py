@@ -46,7 +46,19 @@ def collect(store: Store, channels: list[str], *, path: Path) -> dict[str, Any]:
         v["by_track"] = dict(v["by_track"])
         v["by_status"] = dict(v["by_status"])
     subscribers = store.subscriber_counts()
+    attention = [
+        {
+            "title": r["title"],
+            "conference": conference_name(r["series"], r["year"]),
+            "status": r["status"],
+            "channels": sorted((r["channels"] or "").split(",")),
+            "source": r["source"],
+            "note": f"announced, now {r['status']} in source",
+        }
+        for r in store.withdrawn_announced()
+    ]
     return {
+        "attention": attention,
         "store": str(path),
         "papers": len(papers),
         "channels": all_channels,
@@ -74,6 +86,12 @@ def render(data: dict[str, Any]) -> str:
         tracks = ", ".join(f"{n} {t}" for t, n in sorted(v["by_track"].items()))
         statuses = ", ".join(f"{n} {s}" for s, n in sorted(v["by_status"].items()))
         lines.append(f"{'':<4}{tracks}; {statuses}")
+    for item in data.get("attention", []):
+        lines.append(
+            f"attention: {item['title']!r} ({item['conference']}) was {item['note'].split(',')[0]} on "
+            f"{', '.join(item['channels'])} and is now {item['status']} in {item['source']}: nothing is deleted "
+            "automatically; correct the announcement by hand if needed"
+        )
     if not channels:
         lines.append("no channels configured: add [channels.mastodon], [channels.email] or [channels.page]")
     return "\n".join(lines)

@@ -21,7 +21,7 @@ from urllib.parse import quote
 
 from .errors import ConfigError
 from .models import ANNOUNCEABLE, Announcement, Author, Links, Paper, VenueEvent
-from .text import normalize_title
+from .text import normalize_title, slugify, titles_disagree
 
 Clock = Callable[[], datetime]
 
@@ -178,6 +178,15 @@ migration(
 )
 
 
+migration(
+    "m005_papers_et_al",
+    """
+        -- the source's author list ended in "and others": shown as "et al."
+        ALTER TABLE papers ADD COLUMN et_al INTEGER NOT NULL DEFAULT 0;
+    """,
+)
+
+
 def utc_now() -> datetime:
     return datetime.now(UTC)
 
@@ -193,6 +202,8 @@ class UpsertResult:
     updated: bool = False
     newly_accepted: list[VenueEvent] = field(default_factory=list)
     conflict: str | None = None  # the record matched two stored papers; we used the first
+    withdrawn: list[VenueEvent] = field(default_factory=list)  # turned rejected/withdrawn before announced
+    withdrawn_after_announcement: list[VenueEvent] = field(default_factory=list)
 
 
 _KEY_ORDER = ("arxiv", "doi", "openreview", "title")
@@ -236,6 +247,8 @@ def content_hash(paper: Paper) -> str:
         "links": {name: getattr(paper.links, name) for name in _LINK_FIELDS},
         "published_on": str(paper.published_on),
     }
+    if paper.et_al:  # only when set, so hashes stored before the field existed stay valid
+        payload["et_al"] = True
     return hashlib.sha256(json.dumps(payload, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
 
@@ -440,11 +453,19 @@ class Store:
                 result.created = True
                 merged = paper
                 db.execute(
-                    "INSERT INTO papers VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    "INSERT INTO papers (id, title, title_raw, abstract, abstract_raw, authors, arxiv_id, doi,"
+                    " openreview_id, links, published_on, et_al, content_hash, first_seen_at, updated_at)"
+                    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                     (result.paper_id, *self._paper_row(merged), content_hash(merged), now, now),
                 )
             else:
                 stored = self._load_paper(pid)
+                if titles_disagree(stored.title, paper.title) and not conflict:
+                    result.conflict = (
+                        f"shares an identifier with the stored paper {stored.title!r} ({pid}) but has another "
+                        "title; treated as the same paper with a new title. If the arXiv id or DOI is wrong, "
+                        "fix it in the source"
+                    )
                 merged = _merge(stored, paper)
                 new_hash = content_hash(merged)
                 old_hash = db.execute("SELECT content_hash FROM papers WHERE id = ?", (pid,)).fetchone()[0]
@@ -453,19 +474,30 @@ class Store:
                     db.execute(
                         "UPDATE papers SET title=?, title_raw=?, abstract=?, abstract_raw=?, authors=?,"
                         " arxiv_id=?,"
-                        " doi=?, openreview_id=?, links=?, published_on=?, content_hash=?, updated_at=?"
+                        " doi=?, openreview_id=?, links=?, published_on=?, et_al=?, content_hash=?, updated_at=?"
                         " WHERE id=?",
                         (*self._paper_row(merged), new_hash, now, pid),
                     )
             for kind, value in paper_keys(merged):
                 db.execute("INSERT OR IGNORE INTO paper_keys VALUES (?,?,?)", (kind, value, result.paper_id))
             for event in paper.events:
-                if self._upsert_event(result.paper_id, event, source, now):
+                change = self._upsert_event(result.paper_id, event, source, now)
+                if change == "accepted":
                     result.newly_accepted.append(event)
+                elif change == "withdrawn":
+                    result.withdrawn.append(event)
+                elif change == "withdrawn_after_announcement":
+                    result.withdrawn_after_announcement.append(event)
         return result
 
-    def _upsert_event(self, pid: str, event: VenueEvent, source: str, now: str) -> bool:
-        """Store one venue event; True when it has just become accepted for the first time."""
+    def _upsert_event(self, pid: str, event: VenueEvent, source: str, now: str) -> str:
+        """Store one venue event and say what changed for announcing it.
+
+        "accepted": it has just become accepted for the first time; "withdrawn": an accepted,
+        unannounced event turned rejected/withdrawn (its queued posts are cancelled);
+        "withdrawn_after_announcement": the same after it went out (an editor must look);
+        "" otherwise.
+        """
         row = self.db.execute(
             "SELECT status, accepted_seen_at, workshop_name, presentation, accepted_on FROM venue_events"
             " WHERE paper_id = ? AND venue_key = ?",
@@ -494,8 +526,11 @@ class Store:
                     now,
                 ),
             )
-            return accepted
+            if accepted and self._carry_over_renamed(pid, event, now):
+                return ""  # the same acceptance, announced under the name an older paperbot gave it
+            return "accepted" if accepted else ""
         newly = accepted and row["accepted_seen_at"] is None
+        turned = row["status"] in ANNOUNCEABLE and event.status in ("rejected", "withdrawn")
         changed = (row["status"], row["workshop_name"], row["presentation"], row["accepted_on"]) != (
             event.status,
             event.workshop_name or row["workshop_name"],
@@ -520,7 +555,74 @@ class Store:
                     event.key,
                 ),
             )
-        return newly
+        if newly:
+            return "accepted"
+        if turned:
+            announced = self.db.execute(
+                "SELECT 1 FROM announcements WHERE paper_id=? AND venue_key=?", (pid, event.key)
+            ).fetchone()
+            if announced:
+                return "withdrawn_after_announcement"
+            self._cancel_queued(pid, event.key)
+            return "withdrawn"
+        return ""
+
+    def _carry_over_renamed(self, pid: str, event: VenueEvent, now: str) -> bool:
+        """True when ``event`` is an announced (or adopted) event of this paper under an older venue name.
+
+        Before the venue table, an unrecognised booktitle became the series as written
+        ("Proceedings of the 29th International Conference on Computational Linguistics"); the
+        same acceptance now reads "COLING 2022" and has another key. Re-reading the stored name
+        with today's recogniser tells the two apart from a real second acceptance: the announced
+        channels and baseline move to the new key, and the old event is retired, so an upgrade
+        never announces a paper twice nor lists it twice.
+        """
+        from .venues import identify_container  # venues imports models; import late, once needed
+
+        rows = self.db.execute(
+            "SELECT e.venue_key, e.series, e.track, e.workshop, e.baseline_at FROM venue_events e"
+            " WHERE e.paper_id = ? AND e.year = ? AND e.venue_key != ? AND e.status IN ('accepted', 'published')"
+            " AND (e.baseline_at IS NOT NULL OR EXISTS (SELECT 1 FROM announcements a"
+            "      WHERE a.paper_id = e.paper_id AND a.venue_key = e.venue_key))",
+            (pid, event.year, event.key),
+        ).fetchall()
+        for r in rows:
+            try:
+                old = identify_container(r["series"], year=event.year)
+            except ValueError:
+                continue
+            if old is None or slugify(old.series) != slugify(event.series):
+                continue
+            tracks = {r["track"], event.track} - {"journal"}
+            if len(tracks) > 1 and not tracks <= {"main"}:
+                continue
+            names = {slugify(n) for n in (event.workshop, event.workshop_name) if n}
+            if event.track == "workshop" and r["workshop"] and slugify(r["workshop"]) not in names:
+                continue
+            self.db.execute(
+                "INSERT OR IGNORE INTO announcements SELECT paper_id, ?, channel, announced_at, remote_id,"
+                " remote_url FROM announcements WHERE paper_id = ? AND venue_key = ?",
+                (event.key, pid, r["venue_key"]),
+            )
+            self.db.execute(
+                "UPDATE venue_events SET baseline_at = COALESCE(?, baseline_at) WHERE paper_id = ? AND venue_key = ?",
+                (r["baseline_at"], pid, event.key),
+            )
+            self.db.execute(
+                "UPDATE venue_events SET status = 'removed', updated_at = ? WHERE paper_id = ? AND venue_key = ?",
+                (now, pid, r["venue_key"]),
+            )
+            return True
+        return False
+
+    def _cancel_queued(self, pid: str, venue_key: str) -> None:
+        """Drop posts of a pair that were queued but never attempted (whole threads only)."""
+        self.db.execute(
+            "DELETE FROM outbox WHERE paper_id=? AND venue_key=? AND state='pending' AND NOT EXISTS"
+            " (SELECT 1 FROM outbox o WHERE o.thread_key = outbox.thread_key"
+            " AND (o.state != 'pending' OR o.attempts > 0))",
+            (pid, venue_key),
+        )
 
     def retract_missing(self, source: str, present: set[tuple[str, str]]) -> int:
         """Mark events this snapshot source no longer lists as 'removed' (unless announced).
@@ -542,6 +644,8 @@ class Store:
                 "UPDATE venue_events SET status='removed', updated_at=? WHERE paper_id=? AND venue_key=?",
                 [(now, p, k) for p, k in gone],
             )
+            for p, k in gone:
+                self._cancel_queued(p, k)
         return len(gone)
 
     @staticmethod
@@ -557,6 +661,7 @@ class Store:
             p.openreview_id,
             json.dumps(asdict(p.links), ensure_ascii=False),
             p.published_on.isoformat() if p.published_on else None,
+            int(p.et_al),
         )
 
     def _load_paper(self, pid: str) -> Paper:
@@ -679,6 +784,26 @@ class Store:
                    (SELECT group_concat(a.channel) FROM announcements a
                      WHERE a.paper_id = e.paper_id AND a.venue_key = e.venue_key) AS channels
             FROM venue_events e ORDER BY e.year DESC, e.series, e.venue_key
+            """
+        ).fetchall()
+
+    def series_spellings(self) -> list[str]:
+        """Every venue series as first stored (oldest first), for case-insensitive grouping."""
+        rows = self.db.execute("SELECT series FROM venue_events GROUP BY series ORDER BY min(first_seen_at)")
+        return [r[0] for r in rows]
+
+    def withdrawn_announced(self) -> list[sqlite3.Row]:
+        """Events announced on some channel that their source now calls rejected or withdrawn."""
+        return self.db.execute(
+            """
+            SELECT p.title, e.paper_id, e.venue_key, e.series, e.year, e.status, e.source,
+                   (SELECT group_concat(a.channel) FROM announcements a
+                     WHERE a.paper_id = e.paper_id AND a.venue_key = e.venue_key) AS channels
+            FROM venue_events e JOIN papers p ON p.id = e.paper_id
+            WHERE e.status IN ('rejected', 'withdrawn')
+              AND EXISTS (SELECT 1 FROM announcements a WHERE a.paper_id = e.paper_id
+                          AND a.venue_key = e.venue_key)
+            ORDER BY e.year DESC, e.series, p.title
             """
         ).fetchall()
 
@@ -975,6 +1100,7 @@ def _merge(stored: Paper, new: Paper) -> Paper:
         published_on=new.published_on or stored.published_on,
         title_raw=new.title_raw or stored.title_raw,
         abstract_raw=new.abstract_raw or stored.abstract_raw,
+        et_al=new.et_al if new.authors else stored.et_al,
     )
 
 
@@ -994,6 +1120,7 @@ def _paper_from_row(row: sqlite3.Row, events: tuple[VenueEvent, ...]) -> Paper:
         openreview_id=row["openreview_id"],
         links=Links(**links),
         published_on=date.fromisoformat(row["published_on"]) if row["published_on"] else None,
+        et_al=bool(row["et_al"]),
     )
 
 

@@ -8,6 +8,7 @@ about markup. The raw text is kept beside the result by the caller.
 
 from __future__ import annotations
 
+import difflib
 import html
 import re
 import unicodedata
@@ -57,7 +58,8 @@ def latex_to_unicode(text: str) -> str:
     """
     if not _LATEX_HINT.search(text):
         return text
-    prepared = _HREF.sub(r"\2 (\1)", text)
+    prepared = _MATH.sub(_math_scripts, text) if len(_DOLLAR.findall(text)) % 2 == 0 else text
+    prepared = _HREF.sub(r"\2 (\1)", prepared)
     prepared = _URL.sub(lambda m: m.group(1).replace("%", "\\%").replace("_", "\\_"), prepared)
     prepared = _UNESCAPED.sub(r"\\\1", prepared)
     if len(_DOLLAR.findall(prepared)) % 2:
@@ -67,9 +69,43 @@ def latex_to_unicode(text: str) -> str:
     except Exception:  # pylatexenc raises assorted errors on malformed input
         out = ""
     out = out.replace("\xa0", " ").replace("<cit.>", "").replace("<ref>", "?")
+    out = _SPACE_BEFORE_SCRIPT.sub("", out)
     if len(out.strip()) < 0.5 * len(_MARKUP.sub("", text).strip()):
         out = _FORMAT_MACRO.sub(r"\1", text)
     return out
+
+
+_MATH = re.compile(r"(?<!\\)\$([^$]+)\$|\\\((.+?)\\\)")
+_DEGREE = re.compile(r"\^\s*\{?\\circ\}?")
+_SCRIPT = re.compile(r"([_^])\s*(?:\{([^{}]*)\}|(\\?[A-Za-z0-9+\-=()]))")
+_SUPER = str.maketrans("0123456789+-=()niaeoxhijklmnoprstuvwy", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁼⁽⁾ⁿⁱᵃᵉᵒˣʰⁱʲᵏˡᵐⁿᵒᵖʳˢᵗᵘᵛʷʸ")
+_SUB = str.maketrans("0123456789+-=()aeoxhiklmnprstjuv", "₀₁₂₃₄₅₆₇₈₉₊₋₌₍₎ₐₑₒₓₕᵢₖₗₘₙₚᵣₛₜⱼᵤᵥ")
+_SCRIPT_CHARS = "\u2070-\u209c\u00b9\u00b2\u00b3\u1d2c-\u1d6a\u02b0-\u02b8\u02e1-\u02e3\u2c7c"
+_SPACE_BEFORE_SCRIPT = re.compile(f"(?<=[^\\s]) (?=[{_SCRIPT_CHARS}])")
+_MACRO_BEFORE_SCRIPT = re.compile(r"(\\[A-Za-z]+)(?=\s*[_^])")
+_SUPER_OK = set("0123456789+-=()niaeoxhijklmnoprstuvwy")
+_SUB_OK = set("0123456789+-=()aeoxhiklmnprstjuv")
+
+
+def _math_scripts(m: re.Match[str]) -> str:
+    """Sub- and superscripts inside math as Unicode ("x^2" → "x²", "360^\\circ" → "360°", "H_2O" → "H₂O").
+
+    A script that has no Unicode form keeps its grouping in parentheses ("x_{ij+k}" → "x_(ij+k)")
+    instead of losing its braces.
+    """
+    body = m.group(1) if m.group(1) is not None else m.group(2)
+    body = _DEGREE.sub("°", body)
+
+    def script(s: re.Match[str]) -> str:
+        kind, group = s.group(1), s.group(2) if s.group(2) is not None else s.group(3)
+        plain = group.replace(" ", "")
+        ok, table = (_SUPER_OK, _SUPER) if kind == "^" else (_SUB_OK, _SUB)
+        if plain and set(plain) <= ok:
+            return plain.translate(table)
+        return f"{kind}({group})" if len(plain) > 1 else f"{kind}{group}"
+
+    body = _SCRIPT.sub(script, _MACRO_BEFORE_SCRIPT.sub(r"\1 ", body))
+    return f"${body}$" if _LATEX_HINT.search(body) or "\\" in body else body
 
 
 def clean_text(raw: str | None) -> str:
@@ -115,3 +151,60 @@ def slugify(text: str, max_len: int = 60) -> str:
     """A lowercase ASCII slug for ids and file names."""
     ascii_text = text.lower() if text.isascii() else fold(text).encode("ascii", "ignore").decode()
     return _NON_WORD.sub("-", ascii_text).strip("-")[:max_len].strip("-") or "x"
+
+
+_SMALL_WORDS = frozenset(
+    "a an and as at but by for from in into nor of on or over per the to up via vs with "
+    "und der die das für von zu mit im".split()
+)
+_WORD = re.compile(r"[^\W_][\w'’]*", re.UNICODE)
+_VOWELS = frozenset("aeiouyäöüáéíóúàèìòùâêîôûAEIOUYÄÖÜ")
+
+
+def is_shouting(text: str) -> bool:
+    """True when a title (or name) is written in capitals, as some repository exports do."""
+    cased = [c for c in text if c.isupper() or c.islower()]
+    return len(cased) >= 8 and sum(c.isupper() for c in cased) >= 0.9 * len(cased)
+
+
+def title_case(text: str, *, keep: tuple[str, ...] = (), context: str = "") -> str:
+    """An all-caps title in title case, keeping acronyms.
+
+    A word stays as written when the raw title protected it with braces (``keep``), when
+    ``context`` (the abstract) writes it with two or more capitals ("CNNs", "MRI"), or when it
+    looks like an acronym (digits, or no vowels: "DNN", "GPT4"). Small words are lowercase
+    except at the start and after a colon.
+    """
+    spelled = {w.casefold(): w for w in _WORD.findall(context) if sum(c.isupper() for c in w) >= 2}
+    protected = {w.casefold() for k in keep for w in _WORD.findall(k)}
+    out: list[str] = []
+    last = 0
+    start = True
+    for m in _WORD.finditer(text):
+        word = m.group(0)
+        between = text[last : m.start()]
+        out.append(between)
+        last = m.end()
+        folded = word.casefold()
+        if folded in protected:
+            new = word
+        elif folded in spelled:
+            new = spelled[folded]
+        elif any(c.isdigit() for c in word) or (len(word) > 1 and not _VOWELS.intersection(word)):
+            new = word
+        elif folded in _SMALL_WORDS and not start and not between.rstrip().endswith((":", "—", "-", "?")):
+            new = folded
+        else:
+            new = word[:1].upper() + word[1:].lower()
+        out.append(new)
+        start = False
+    out.append(text[last:])
+    return "".join(out)
+
+
+def titles_disagree(a: str, b: str) -> bool:
+    """Clearly different titles (not a subtitle added, a typo fixed or the case changed)."""
+    x, y = normalize_title(a), normalize_title(b)
+    if not x or not y or x == y or x in y or y in x:
+        return False
+    return difflib.SequenceMatcher(None, x, y, autojunk=False).ratio() < 0.6

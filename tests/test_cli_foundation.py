@@ -27,12 +27,15 @@ papers:
 """
 
 
+QUIET = {"skipped_non_member": 0, "skipped_not_accepted": 0, "skipped_by_reason": {}, "merged_duplicates": 0}
+
+
 def test_check_reports_new_then_nothing(project):
     project.source("papers.yaml", PAPERS)
     code, out, err = project.run("check")
     assert code == 0, err
     assert out.strip() == "2 newly accepted papers: 2 at NeurIPS 2024, incl. 1 workshop paper"
-    assert project.json("check") == {"new": 0, "by_venue": {}, "updated": 0, "removed": 0, "warnings": []}
+    assert project.json("check") == {"new": 0, "by_venue": {}, "updated": 0, "removed": 0, **QUIET, "warnings": []}
 
 
 def test_check_json_and_updates(project):
@@ -42,7 +45,7 @@ def test_check_json_and_updates(project):
         "papers.yaml",
         PAPERS.replace("by 2.8%", "by 3.1%").replace('"2405.19985"', '"2405.19985"\n    code: https://github.com/x/y'),
     )
-    assert project.json("check") == {"new": 0, "by_venue": {}, "updated": 2, "removed": 0, "warnings": []}
+    assert project.json("check") == {"new": 0, "by_venue": {}, "updated": 2, "removed": 0, **QUIET, "warnings": []}
     # submitted -> accepted makes it new now
     project.source("papers.yaml", PAPERS.replace("status: submitted", "status: accepted"))
     result = project.json("check")
@@ -61,7 +64,8 @@ def test_bad_records_are_reported_and_the_rest_load(project):
     data = json.loads(out)
     assert data["new"] == 2
     warnings = {(w["record"].split(" ")[0], w["field"]) for w in data["warnings"]}
-    assert warnings == {("#4", "accepted_on"), ("#5", "authors")}
+    assert warnings == {("#4", "accepted_on")}
+    assert data["skipped_non_member"] == 1  # not by a member: counted, not a warning
     assert all(set(w) >= {"source", "record", "field", "message"} for w in data["warnings"])
     # text mode: warnings go to stderr, naming file, record and field
     code, out, err = project.run("check")
@@ -171,7 +175,7 @@ def test_bundled_example_checks_clean(tmp_path):
     result = CliRunner().invoke(cli, ["--config", str(config), "check", "--json"], obj={"env": {}})
     data = json.loads(result.stdout)
     assert result.exit_code == 0 and data["warnings"] == []
-    assert data == {"new": 26, "by_venue": {"NeurIPS 2024": 26}, "updated": 0, "removed": 0, "warnings": []}
+    assert data == {"new": 26, "by_venue": {"NeurIPS 2024": 26}, "updated": 0, "removed": 0, **QUIET, "warnings": []}
     assert (EXAMPLE / "papers.yaml").exists()
 
 

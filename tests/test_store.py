@@ -237,3 +237,46 @@ def test_a_transaction_inside_another_is_a_savepoint(store):
         store.set_kv("d", "4")
         raise RuntimeError("the whole batch fails")
     assert store.get_kv("d") is None and not store.db.in_transaction
+
+
+def test_withdrawn_before_announcement_cancels_queued_posts(store):
+    from bot.compose import Message
+
+    first = store.upsert(paper(), source="lab")
+    assert first.newly_accepted
+    ann = store.due("mastodon")[0]
+    store.enqueue_posts([Message("mastodon", "post", "k1", "text", ann.paper.id, "NeurIPS 2024", ann.event.key)])
+    assert [r.key for r in store.outbox("mastodon")] == ["k1"]
+    gone = store.upsert(paper(events=(VenueEvent("NeurIPS", 2024, status="withdrawn"),)), source="lab")
+    assert [e.key for e in gone.withdrawn] == ["neurips-2024"] and not gone.withdrawn_after_announcement
+    assert store.outbox("mastodon") == [] and store.due("mastodon") == []
+
+
+def test_withdrawn_after_announcement_is_flagged_not_cancelled(store):
+    store.upsert(paper(), source="lab")
+    ann = store.due("mastodon")[0]
+    store.mark_announced(ann.paper.id, ann.event.key, "mastodon")
+    later = store.upsert(paper(events=(VenueEvent("NeurIPS", 2024, status="rejected"),)), source="lab")
+    assert [e.status for e in later.withdrawn_after_announcement] == ["rejected"] and not later.withdrawn
+    assert [r["title"] for r in store.withdrawn_announced()] == [ann.paper.title]
+
+
+def test_et_al_is_stored(store):
+    store.upsert(paper(et_al=True), source="lab")
+    assert store.due("mastodon")[0].paper.et_al is True
+
+
+def test_an_acceptance_renamed_by_the_venue_table_is_not_announced_again(store):
+    """An older paperbot stored the raw booktitle as the series; today it reads COLING 2022."""
+    raw = VenueEvent("Proceedings of the 29th International Conference on Computational Linguistics", 2022)
+    first = store.upsert(paper(events=(raw,)), source="lab")
+    store.mark_announced(first.paper_id, raw.key, "mastodon")
+    again = store.upsert(paper(events=(VenueEvent("COLING", 2022),)), source="lab")
+    assert again.newly_accepted == []
+    assert store.due("mastodon") == []
+    # not yet sent by e-mail under either name: due there once, under the new name
+    assert [a.event.label for a in store.due("email")] == ["COLING 2022"]
+    assert [a.event.label for a in store.listed({("COLING", 2022)})] == ["COLING 2022"]
+    assert store.listed({(raw.series, 2022)}) == []
+    # a real second acceptance of the same paper is still new
+    assert store.upsert(paper(events=(VenueEvent("ACL", 2022),)), source="lab").newly_accepted

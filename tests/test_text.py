@@ -16,7 +16,7 @@ from bot.text import clean_text, fold_variants, latex_to_unicode, normalize_titl
             "IVON improves accuracy by 2.8% and calibration by 4.6%.",
             "IVON improves accuracy by 2.8% and calibration by 4.6%.",
         ),
-        (r"by 2.8\% and $\ell_2$ loss", "by 2.8% and ℓ_2 loss"),
+        (r"by 2.8\% and $\ell_2$ loss", "by 2.8% and ℓ₂ loss"),
         # an unbalanced $ must not swallow the text
         (
             r"It costs $5 and saves time. We use $\ell_2$ loss.",

@@ -62,7 +62,7 @@ def test_keys_separate_workshop_and_main():
     ws = VenueEvent("NeurIPS", 2024, "workshop", "FITML")
     assert main.key == "neurips-2024" and ws.key == "neurips-2024-workshop-fitml"
     assert main.conference == ws.conference == "NeurIPS 2024"
-    assert ws.label == "FITML @NeurIPS 2024"
+    assert ws.label == "FITML @ NeurIPS 2024"
     assert VenueEvent("NeurIPS", 2024, presentation="oral").label == "NeurIPS 2024 (oral)"
     assert venue_key("NeurIPS", 2024, "datasets", None) == "neurips-2024-datasets"
 
