@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/backlog_bench.py                # 5,000 papers
     .venv/bin/python bench/backlog_bench.py --papers 20000
+    .venv/bin/python bench/backlog_bench.py --format bibtex   # the same list as an exported .bib
 
 Writes a lab list of N papers (YAML, 200-word abstracts, four venues) and a config in a
 temporary folder, then runs `paperbot check` and `paperbot preview --json` as a user would,
@@ -42,7 +43,29 @@ dir = "public"
 """
 
 
-def write_lab(folder: Path, n: int) -> None:
+BOOKTITLES = [
+    "Advances in Neural Information Processing Systems",
+    "Proceedings of the 41st International Conference on Machine Learning",
+    "The Thirteenth International Conference on Learning Representations",
+    "Workshop on Fine-Tuning in Modern Machine Learning (FITML @ NeurIPS 2024)",
+]
+
+
+def write_bibtex(folder: Path, papers: list[dict]) -> None:
+    """The list as a lab's export: "Last, First" authors, long booktitles, notes and links."""
+    entries = []
+    for i, p in enumerate(papers):
+        authors = " and ".join(", ".join(reversed(a.split(" ", 1))) for a in p["authors"])
+        entries.append(
+            f"@inproceedings{{p{i},\n  title = {{{p['title']}}},\n  author = {{{authors}}},\n"
+            f"  booktitle = {{{BOOKTITLES[i % len(BOOKTITLES)]}}},\n  year = {{2024}},\n"
+            f"  eprint = {{{p['arxiv']}}}, archivePrefix = {{arXiv}},\n  code = {{{p['code']}}},\n"
+            f"  abstract = {{{p['abstract']}}},\n  note = {{Accepted}},\n}}\n"
+        )
+    (folder / "papers.bib").write_text("\n".join(entries), encoding="utf-8")
+
+
+def write_lab(folder: Path, n: int, fmt: str = "yaml") -> None:
     rng = random.Random(2)
     papers = [
         {
@@ -55,6 +78,10 @@ def write_lab(folder: Path, n: int) -> None:
         }
         for i in range(n)
     ]
+    if fmt == "bibtex":
+        write_bibtex(folder, papers)
+        (folder / "paperbot.toml").write_text(CONFIG.replace("papers.yaml", "papers.bib"))
+        return
     (folder / "papers.yaml").write_text(yaml.safe_dump({"papers": papers}, allow_unicode=True))
     (folder / "paperbot.toml").write_text(CONFIG)
 
@@ -73,13 +100,17 @@ def timed(folder: Path, *args: str) -> tuple[float, float]:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--papers", type=int, default=5000)
+    ap.add_argument("--format", choices=("yaml", "bibtex"), default="yaml")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        write_lab(folder, args.papers)
-        for label, cmd in (("check", ("check",)), ("preview --json", ("preview", "--json"))):
+        write_lab(folder, args.papers, args.format)
+        steps = (("check", ("check",)), ("check (unchanged)", ("check",)), ("preview --json", ("preview", "--json")))
+        for label, cmd in steps:
             wall, peak = timed(folder, *cmd)
-            print(f"{args.papers} papers: paperbot {label:15} {wall:6.2f} s, peak RSS so far {peak:.0f} MB")
+            print(
+                f"{args.papers} papers ({args.format}): paperbot {label:18} {wall:6.2f} s, peak RSS {peak:.0f} MB"
+            )
 
 
 if __name__ == "__main__":
