@@ -71,7 +71,7 @@ def latex_to_unicode(text: str) -> str:
     out = out.replace("\xa0", " ").replace("<cit.>", "").replace("<ref>", "?")
     out = _SPACE_BEFORE_SCRIPT.sub("", out)
     if len(out.strip()) < 0.5 * len(_MARKUP.sub("", text).strip()):
-        out = _FORMAT_MACRO.sub(r"\1", text)
+        out = re.sub(r"(?<!\\)[{}]", "", _FORMAT_MACRO.sub(r"\1", text))
     return out
 
 
