@@ -108,9 +108,7 @@ def main() -> None:
         steps = (("check", ("check",)), ("check (unchanged)", ("check",)), ("preview --json", ("preview", "--json")))
         for label, cmd in steps:
             wall, peak = timed(folder, *cmd)
-            print(
-                f"{args.papers} papers ({args.format}): paperbot {label:18} {wall:6.2f} s, peak RSS {peak:.0f} MB"
-            )
+            print(f"{args.papers} papers ({args.format}): paperbot {label:18} {wall:6.2f} s, peak RSS {peak:.0f} MB")
 
 
 if __name__ == "__main__":

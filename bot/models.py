@@ -25,6 +25,10 @@ TRACK_LABELS = {
     "demo": "Demo Track",
     "industry": "Industry Track",
     "short": "Short Papers",
+    "companion": "Companion",
+    "wip": "Work in Progress",
+    "poster": "Posters",
+    "doctoral": "Doctoral Consortium",
 }
 
 

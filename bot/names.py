@@ -26,7 +26,7 @@ _EDGE_AND = re.compile(r"^\s*and\b\s*|\s*\band\s*$", re.I)
 _DBLP_NUMBER = re.compile(r"\s+\d{4}\s*$")
 _MARKS = re.compile(
     r"\$?\^\{?(?:\\d?dagger|\\ast|\\star|[*†‡§¶#])+\}?\$?|\$(?:\\d?dagger|\\ast|\\star)\$"
-    r"|\\textsuperscript\{[^}]*\}|\\(?:textdagger|textdaggerdbl)\b|[*†‡§¶]+"
+    r"|\\textsuperscript\{[^}]*\}|\\(?:textdagger|textdaggerdbl)\b|[*†‡§¶]+|(?<=\w)\++"
 )
 _SOFT_HYPHEN = re.compile(r"\\-|\u00ad")
 _PARTICLES = {
@@ -58,7 +58,10 @@ def split_bibtex_authors(value: str) -> tuple[list[str], bool]:
     text = _EDGE_AND.sub("", _DOUBLE_AND.sub("and", text))
     names: list[str] = []
     et_al = False
-    for person in split_multiple_persons_names(text) if text else []:
+    persons = _comma_list(text)
+    if persons is None:
+        persons = split_multiple_persons_names(text) if text else []
+    for person in persons:
         if person.strip().casefold() in _OTHERS:
             et_al = True
             continue
@@ -66,6 +69,35 @@ def split_bibtex_authors(value: str) -> tuple[list[str], bool]:
         if name:
             names.append(name)
     return names, et_al
+
+
+_SUFFIX = re.compile(r"^(?:jr\.?|sr\.?|ii|iii|iv|v|\d(?:st|nd|rd|th))$", re.I)
+
+
+def _comma_list(text: str) -> list[str] | None:
+    """ "Xuefeng Bai, Sen Yang, Leyang Cui and Yue Zhang": names separated by commas, not BibTeX's "and".
+
+    A BibTeX name has at most two commas ("Last, Jr., First") and every BibTeX-style name in a
+    list carries its comma, so the everyday style shows as: two or more commas with no "and",
+    or commas in the first segments and a final "and First Last" without one; and every part a
+    whole "First Last" name. One comma and no "and" is "Last, First". None when not a comma list.
+    """
+    segments = [seg.strip(" ,") for seg in re.split(r",?\s+and\s+", text, flags=re.I) if seg.strip(" ,")]
+    parts = [p.strip() for seg in segments for p in seg.split(",") if p.strip()]
+    if len(parts) < 2 or len(parts) == len(segments):
+        return None
+    if len(parts) <= 3 and any(_SUFFIX.match(p) for p in parts):
+        return None  # "King, Jr., Martin" / "Kelleher, R. J., 3rd"
+    if not all(len(p.split()) >= 2 or _no_spaces_script(p) for p in parts):
+        return None
+    if len(segments) == 1:
+        return parts if text.count(",") >= 2 else None
+    return parts if "," not in segments[-1] else None
+
+
+def _no_spaces_script(name: str) -> bool:
+    """Chinese, Japanese and Korean names are written without a space between family and given name."""
+    return any("\u3040" <= c <= "\u9fff" or "\uac00" <= c <= "\ud7af" for c in name)
 
 
 def split_listed_authors(items: list[str]) -> tuple[list[str], bool]:
@@ -89,6 +121,9 @@ def display_name(raw: str) -> str:
     text = _DBLP_NUMBER.sub("", text).strip(" ,;")
     if not text:
         return ""
+    pieces = [p.strip() for p in text.split(",")]
+    if len(pieces) == 3 and _SUFFIX.match(pieces[2]) and not _SUFFIX.match(pieces[1]):
+        text = f"{pieces[0]}, {pieces[2]}, {pieces[1]}"  # EndNote's "Kelleher, R. J., 3rd"
     if "," in text:
         try:
             parts = parse_single_name_into_parts(text, strict=False)

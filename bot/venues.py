@@ -32,7 +32,20 @@ from typing import Any
 
 from .text import slugify
 
-TRACKS = ("main", "workshop", "datasets", "findings", "journal", "demo", "industry", "short")
+TRACKS = (
+    "main",
+    "workshop",
+    "datasets",
+    "findings",
+    "journal",
+    "demo",
+    "industry",
+    "short",
+    "companion",
+    "wip",
+    "poster",
+    "doctoral",
+)
 PRESENTATIONS = ("oral", "spotlight", "poster")
 KINDS = ("conference", "journal", "workshop")  # kinds of table entries
 RESULT_KINDS = (*KINDS, "preprint", "patent")  # kinds a parsed venue may have
@@ -322,7 +335,7 @@ def _continues(text: str, end: int, nxt: tuple[str, int, int], shouting: bool) -
     word, start, stop = nxt
     if text[end:start].strip():
         return False  # ",", ":", "-", "(": the name ended
-    if word in _FOLLOWERS or word.isdigit():
+    if word.casefold() in _FOLLOWERS or word.isdigit():
         return False
     if word in _CONNECTING:
         return True
@@ -468,6 +481,7 @@ _ORDINAL = re.compile(
 )
 _PREFIX = re.compile(
     r"^(?:in\s*:\s*|in\s+(?=proc|the\b|[A-Z0-9])|proceedings\s+of\s+(?:the\s+)?|proceedings\s*[:\-–]\s*"
+    r"|proceedings\s+(?=\S)|\d{1,3}\.\s+(?=\S)"
     r"|proc\.?\s+of\s+(?:the\s+)?|proc\.\s*|the\s+(?=\S+\s))",
     re.I,
 )
@@ -856,6 +870,9 @@ def _analyse(text: str, table: VenueTable, *, lenient: bool, year_hint: int | No
                 return ParsedVenue(tail, year, "workshop", ws, kind="workshop")
 
     hit = _best_hit(table, t, prep)
+    own = None if lenient or hit is None or hit.how not in ("phrase", "token") else _own_acronym(text, prep)
+    if own and _first_word(own) not in {_first_word(n) for n in (hit.venue.short, *hit.venue.aliases)}:
+        hit = None  # "ACM Multimedia Systems Conference (MMSys)": the venue names itself, and it is not ACM MM
     if hit is not None and not (
         hit.how in ("phrase", "token") and wm and wm.start() < hit.start and hit.venue.kind == "conference"
     ):  # a conference's name after "Workshop on" is the workshop's topic, not its host
@@ -864,7 +881,8 @@ def _analyse(text: str, table: VenueTable, *, lenient: bool, year_hint: int | No
     # not in the table
     if lenient and wm and _tidy(t[: wm.start()]):  # "MyConf 2024 Workshop on X"
         return ParsedVenue(_tidy(t[: wm.start()]), year, "workshop", _tidy(t[wm.start() :]) or None, kind="workshop")
-    name = _display(t)
+    acronym = None if lenient else _own_acronym(text, prep)
+    name = acronym or _display(t)
     if not re.search(r"[^\W\d_]", name):
         raise ValueError(f"no conference or journal name in venue {text!r} (expected e.g. 'NeurIPS 2024')")
     low = name.casefold()
@@ -876,6 +894,48 @@ def _analyse(text: str, table: VenueTable, *, lenient: bool, year_hint: int | No
     elif re.search(r"\b(?:conference|symposium|congress|meeting|summit|colloquium)\b", low):
         kind = "conference"
     return ParsedVenue(name, year, "journal" if kind == "journal" else "main", kind=kind)
+
+
+_DBLP_ACRONYM = re.compile(r",\s*([A-Z][A-Za-z0-9&+\-]{1,14})\s+(?:19|20)\d\d\b")
+_ACM_ACRONYM = re.compile(r"^\s*([A-Z][A-Za-z0-9&+\-]{1,14})\s*['’]\s?\d\d\s*:")
+_NOT_ACRONYMS = frozenset({"IEEE", "ACM", "ISCA", "SIAM", "SPIE", "USA", "UK", "EU", "II", "III", "IV", "VI"})
+
+
+def _own_acronym(text: str, prep: _Prepared) -> str | None:
+    """The short name a venue gives itself: "(NoDaLiDa)", dblp's ", SAC 2024,", ACM's "SAC '22:"."""
+    found = [*prep.paren_acronyms]
+    for rx in (_DBLP_ACRONYM, _ACM_ACRONYM):
+        m = rx.search(text)
+        if m:
+            found.append(m.group(1))
+    for a in found:
+        a = a.strip(".-")
+        if a.upper() not in _NOT_ACRONYMS and _acronymish(a) and not a.isdigit() and a.casefold() not in _NOT_A_VENUE:
+            return a
+    return None
+
+
+def _first_word(name: str) -> str:
+    return re.split(r"[\s\-–]", name.strip(), maxsplit=1)[0].casefold()
+
+
+_TRACK_WORDS = (
+    (re.compile(r"\b(?:companion|adjunct)\b", re.I), "companion"),
+    (re.compile(r"\b(?:wip|work[\s-]in[\s-]progress|late[\s-]breaking)\b", re.I), "wip"),
+    (re.compile(r"\b(?:doctoral\s+(?:consortium|symposium|colloquium)|ph\.?d\.?\s+forum)\b", re.I), "doctoral"),
+    (re.compile(r"\bdemo(?:nstration)?s?\b|\bdemo\s+abstracts?\b", re.I), "demo"),
+    (re.compile(r"\bposter(?:s|\s+session|\s+abstracts?)?\b", re.I), "poster"),
+)
+
+
+def _side_track(text: str) -> str | None:
+    """Companion/adjunct proceedings, work in progress, doctoral consortium, demos, posters: not the main track."""
+    return next((track for rx, track in _TRACK_WORDS if rx.search(text)), None)
+
+
+def clean_venue_name(text: str) -> str:
+    """An unrecognised (or series-only) container as a label would show it, without its year."""
+    return _display(_tidy(_PREFIX.sub("", _find_year(" ".join(text.split()))[1]))) or " ".join(text.split())
 
 
 # --- public API -----------------------------------------------------------------------------
@@ -940,9 +1000,25 @@ def identify_container(
             except ValueError as exc:
                 error = exc
             else:
-                if kind_hint == "journal" and not pc.recognised and pc.kind in (None, "conference"):
-                    pc = replace(pc, kind="journal", track="journal")
+                if kind_hint == "journal" and not pc.recognised and pc.kind in (None, "conference", "journal"):
+                    # "Proceedings of the Royal Society B" is a journal's name, not a prefix to drop
+                    name = _display(_tidy(_find_year(text)[1])) or pc.series
+                    pc = replace(pc, series=name, kind="journal", track="journal")
+                generic = pc.track == "workshop" and re.match(r"(?:workshops?\b|$)", pc.workshop or "", re.I)
+                side = _side_track(text) if pc.recognised and (pc.track == "main" or generic) else None
+                if side and side in pc.series.casefold() or side == "companion" and " EA" in pc.series:
+                    side = None  # the table's own "WWW Companion", "CHI EA"
+                if side:  # "Companion of …", "(PerCom WiP)": not the main track, and no named workshop
+                    pc = replace(pc, track=side, workshop=None, workshop_name=None, kind="conference")
     pa = _abbr(abbr_text, table, year) if abbr_text else None
+    if (
+        pa is not None
+        and not pa.recognised
+        and pc is not None
+        and pc.track != "workshop"
+        and not _abbr_names(pa.series, text)
+    ):
+        pa = None  # al-folio's abbr is often a badge ("MI", "NLP"), not the venue: trust the container
     if pc is not None and not pc.announceable:
         return pc
     if pa is not None and not pa.announceable:
@@ -998,6 +1074,15 @@ def _container(text: str, table: VenueTable, year: int | None) -> ParsedVenue:
     if datasets and parsed.recognised and parsed.track == "main":
         parsed = replace(parsed, track="datasets")
     return parsed
+
+
+def _abbr_names(abbr: str, container: str) -> bool:
+    """Does an unknown ``abbr`` name this container: written in it, or its initials?"""
+    a = abbr.casefold()
+    if re.search(rf"(?<![\w]){re.escape(a)}(?![\w])", container.casefold()):
+        return True
+    initials = "".join(w[0] for w in re.findall(r"[^\W\d_]+", container) if w[:1].isupper()).casefold()
+    return len(a) >= 2 and a.replace("-", "") in initials
 
 
 def _abbr(abbr: str, table: VenueTable, year: int | None) -> ParsedVenue | None:

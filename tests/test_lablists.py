@@ -240,3 +240,74 @@ def _due(project):
 
     with Store(project.db) as store:
         return store.due("mastodon")
+
+
+@pytest.mark.parametrize(
+    ("raw", "names"),
+    [
+        ("Xuefeng Bai, Sen Yang, Leyang Cui, Linfeng Song, Yue Zhang", 5),
+        ("Akhilesh Adithya, Snigdha Tiwari, Sougata Sen, and Surjya Ghosh", 4),
+        ("Jane Doe, John Roe and Max Moe", 3),
+        ("van der Berg, Lena Marie and Doe, Jane Anne", 2),
+        ("Doe, Jane", 1),
+    ],
+)
+def test_comma_separated_author_lists_as_hugo_sites_write_them(raw, names):
+    got, _ = split_bibtex_authors(raw)
+    assert len(got) == names and all("," not in n for n in got)
+
+
+def test_endnote_suffix_and_plus_markers():
+    assert split_bibtex_authors("Kelleher, R. J., 3rd and Han+, Yoseob")[0] == ["R. J. Kelleher 3rd", "Yoseob Han"]
+
+
+REAL_WORLD = r"""
+@article{badge, title = {Dose Estimation with Transformers}, author = {Doe, Jane},
+  abbr = {MI}, journal = {Physics in Medicine \& Biology}, year = {2025}}
+@inproceedings{nodalida, title = {Tokenizers for Danish}, author = {Doe, Jane},
+  booktitle = {Proceedings of the 24th Nordic Conference on Computational Linguistics (NoDaLiDa)}, year = {2023}}
+@inproceedings{sac, title = {Fast Joins}, author = {Doe, Jane},
+  booktitle = {Proceedings of the 39th ACM/SIGAPP Symposium on Applied Computing, {SAC} 2024, Avila, Spain,
+               April 8-12, 2024},
+  year = {2024}}
+@article{royal, title = {Bees Count}, author = {Doe, Jane},
+  journal = {Proceedings of the Royal Society B: Biological Sciences},
+  year = {2021}}
+@article{submitted, title = {A Kalman Filter}, author = {Doe, Jane}, journal = {submitted to WASPAA}, year = {2019}}
+@article{report, title = {A Report}, author = {Doe, Jane}, journal = {UCLA Technical Report: TR-070020}, year = {2008}}
+@article{procedia, title = {Smart Bins}, author = {Doe, Jane}, journal = {Procedia Computer Science}, year = {2020}}
+@inproceedings{companion, title = {Wearable Sensing}, author = {Doe, Jane},
+  booktitle = {Companion of the 2024 ACM International Joint Conference on Pervasive and Ubiquitous Computing},
+  year = {2024}}
+@inproceedings{demo, title = {Demo Abstract: A Sensor Board}, author = {Doe, Jane},
+  booktitle = {Proceedings of the 17th ACM/IEEE International Conference on Information Processing in Sensor Networks},
+  year = {2018}}
+@inproceedings{dashes, title = {Machine Learning--Based Cyber---Physical Systems},
+  author = {Hasegawa--Johnson, Mark and Doe, Jane},
+  booktitle = {Fach\-tagung Sprachkommunikation}, year = {2016}, url = {{https://arxiv.org/abs/1610.06298}}}
+"""
+
+
+def test_real_world_venue_and_status_patterns(tmp_path):
+    from bot.config import FileSourceConfig
+    from bot.sources.files import FileSource
+
+    (tmp_path / "l.bib").write_text(REAL_WORLD, encoding="utf-8")
+    result = FileSource(FileSourceConfig(type="file", path=tmp_path / "l.bib")).fetch()
+    labels = {r.label.split("'")[1]: r.paper.events[0].label for r in result.records}
+    assert labels == {
+        "badge": "Physics in Medicine & Biology 2025",  # al-folio's abbr badge is not the venue
+        "nodalida": "NoDaLiDa 2023",
+        "sac": "SAC 2024",
+        "royal": "Proceedings of the Royal Society B: Biological Sciences 2021",
+        "procedia": "Procedia Computer Science 2020",  # only a series: still where it appeared
+        "companion": "UbiComp 2024 Companion",
+        "demo": "IPSN 2018 Demo Track",
+        "dashes": "Fachtagung Sprachkommunikation 2016",
+    }
+    assert dict(result.skipped) == {"submitted": 1, "misc": 1}
+    dashes = next(r.paper for r in result.records if r.label.startswith("entry 'dashes'"))
+    assert dashes.title == "Machine Learning–Based Cyber—Physical Systems"
+    assert dashes.authors[0].name == "Mark Hasegawa-Johnson"
+    assert dashes.links.url == "https://arxiv.org/abs/1610.06298"  # {{…}} around a URL
+    assert result.problems == []

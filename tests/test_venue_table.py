@@ -686,7 +686,7 @@ CONTAINERS = [
     (
         "Proceedings of the 2023 CLASP Conference on Learning with Small Data (LSD)",
         2023,
-        "CLASP Conference on Learning with Small Data 2023",
+        "LSD 2023",  # the venue's own short name, in parentheses
     ),
     ("Proceedings of the Foo Conference, Berlin, Germany, June 3-5, 2023", 2023, "Foo Conference 2023"),
     ("中文信息学报", 2024, "中文信息学报 2024"),
@@ -975,7 +975,9 @@ def test_no_container():
         ("Findings of the Association for Computational Linguistics: EMNLP 2023", "EMNLP", "Findings of EMNLP 2023"),
         ("", "EMNLP Findings", "Findings of EMNLP 2024"),
         ("tmlr", "TMLR", "TMLR 2024"),
-        ("Some Unknown Venue", "MyWS", "MyWS 2024"),  # a short plain token wins over an unknown name
+        ("Some Unknown Venue", "MyWS", "Some Unknown Venue 2024"),  # an abbr unrelated to the name: a badge
+        ("Some Unknown Venue (MyWS)", "MyWS", "MyWS 2024"),  # the venue's own short name
+        ("Physics in Medicine & Biology", "MI", "Physics in Medicine & Biology 2024"),
         ("Journal of Neural Engineering", "JNE", "Journal of Neural Engineering 2024"),  # the table wins
         ("NeurIPS 2024 Workshop on Fine-Tuning in Modern Machine Learning", "FITML", "FITML @ NeurIPS 2024"),
         ("Workshop on Things at NeurIPS 2024", "NeurIPS", "Workshop on Things @ NeurIPS 2024"),

@@ -268,7 +268,7 @@ def read_links(
     names = names or {}
 
     def one(field_name: str, value: Any, parse: Callable[[str], str]) -> str | None:
-        text = _text(value)
+        text = _unlatex_link(_text(value))
         if not text:
             return None
         shown = names.get(field_name, field_name)
@@ -309,6 +309,8 @@ def read_links(
     openreview = one("openreview", data.get("openreview"), ids.openreview_id)
     code = tuple(c for c in (one("code", v, ids.url) for v in _list(data.get("code"))) if c)
     url = one("url", url_value, ids.url)
+    if url and _same_page(url, doi, arxiv):
+        url = None  # the DOI or arXiv page again: shown once
     pdf = one("pdf", data.get("pdf"), ids.url)
     project = one("project", data.get("project"), ids.url)
     links = Links(
@@ -321,6 +323,27 @@ def read_links(
         url=url,
     )
     return links, {"arxiv_id": arxiv, "doi": doi, "openreview_id": openreview}
+
+
+_LINK_ESCAPES = re.compile(r"\\([_%&#~$])")
+
+
+def _same_page(url: str, doi: str | None, arxiv: str | None) -> bool:
+    low = url.lower()
+    return bool(doi and doi in low) or bool(arxiv and re.search(rf"arxiv\.org/(?:abs|pdf)/{re.escape(arxiv)}", low))
+
+
+def _unlatex_link(text: str | None) -> str | None:
+    """ "{https://x.org/a\\_b}", "\\url{…}": the address as written in BibTeX, without its LaTeX."""
+    if not text:
+        return text
+    text = text.strip()
+    m = re.fullmatch(r"\\(?:url|href)\s*\{([^{}]*)\}(?:\{[^{}]*\})?", text)
+    if m:
+        text = m.group(1)
+    while text.startswith("{") and text.endswith("}"):
+        text = text[1:-1].strip()
+    return _LINK_ESCAPES.sub(r"\1", text.replace("\\textasciitilde{}", "~").replace("{\\textasciitilde}", "~"))
 
 
 def _arxiv_value(text: str) -> str:

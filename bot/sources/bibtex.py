@@ -23,7 +23,7 @@ from typing import Any
 from ..models import Author, Paper, Problem, VenueEvent
 from ..names import split_bibtex_authors
 from ..text import clean_text, is_shouting, title_case
-from ..venues import identify_container
+from ..venues import ParsedVenue, clean_venue_name, identify_container
 from . import FetchResult, Record, clean_title, read_links
 from .status import bib_verdict
 
@@ -33,6 +33,7 @@ _FIELD_AFTER_VALUE = re.compile(r"^\s*([A-Za-z][\w-]*)\s*=", re.S)
 _PRESENTATION = re.compile(r"\b(oral|spotlight|poster)\b", re.I)
 _YEAR = re.compile(r"^\s*(\d{4})\s*$")
 _DATE_YEAR = re.compile(r"^\s*(\d{4})(?:[-/]\d{1,2}){0,2}\s*$")
+_TITLE_TRACK = re.compile(r"^\s*(demo(?:nstration)?|poster)(?:\s+abstract)?\s*:", re.I)
 _LINK_FIELDS = {"url": "url", "pdf": "pdf", "code": "code", "website": "project", "project": "project"}
 
 
@@ -93,9 +94,24 @@ def read_bibtex(text: str, source: str, *, base_url: str | None = None) -> Fetch
         result.problems.append(_broken(block, (block.start_line or 0) + 1, source))
     for entry in library.entries:
         label = f"entry {entry.key!r} (line {(entry.start_line or 0) + 1})"
-        fields = {f.key.lower(): f.value for f in entry.fields}
+        fields = {f.key.lower(): _tex_dashes(f.key.lower(), f.value) for f in entry.fields}
         _entry_to_record(entry.entry_type.lower(), fields, label, source, result, base_url)
     return result
+
+
+_DISCRETIONARY = re.compile(r"\\-|\u00ad")
+
+
+def _tex_dashes(name: str, value: Any) -> Any:
+    """TeX's typing conventions in a field: ``\\-`` is invisible, ``--``/``---`` are dashes ("-" in names)."""
+    if not isinstance(value, str):
+        return value
+    value = _DISCRETIONARY.sub("", value)
+    if name in ("url", "pdf", "doi", "code", "website", "project", "html", "eprint", "arxiv", "file", "openreview"):
+        return value
+    if name in ("author", "editor"):
+        return re.sub(r"-{2,3}", "-", value)
+    return value.replace("---", "—").replace("--", "–")
 
 
 def _report_stray_text(comment: str, line: int, source: str, result: FetchResult) -> None:
@@ -134,6 +150,14 @@ def _broken(block: Any, line: int, source: str) -> Problem:
     key = re.match(r"\s*@\s*\w+\s*[{(]\s*([^,\s]+)", raw)
     label = f"entry {key.group(1)!r} (line {line})" if key else f"entry at line {line}"
     error = str(getattr(block, "error", ""))
+    if _RIS_LINE.search(raw) and raw.count("{") == raw.count("}") and "Unexpected block start" not in error:
+        return Problem(
+            source,
+            label,
+            "entry",
+            "a RIS record (TY  - …) was pasted into this entry; export the paper as BibTeX and replace it. "
+            "The entry is skipped and the others load",
+        )
     if "Unexpected block start" in error or "Unexpected end of file" in error or raw.count("{") != raw.count("}"):
         opened, closed = raw.count("{"), raw.count("}")
         reason = (
@@ -237,6 +261,7 @@ def _entry_to_record(
         if "\x00" in fields.get(k, ""):
             bad(k, "contains a NUL byte (binary data?); remove it")
     container = plain.get("booktitle") or plain.get("journal") or plain.get("journaltitle") or ""
+    container_field = next((k for k in ("booktitle", "journal", "journaltitle") if plain.get(k)), "booktitle")
     if is_shouting(container):
         container = title_case(container)
     verdict = bib_verdict(entry_type, plain, container)
@@ -257,21 +282,30 @@ def _entry_to_record(
         bad("booktitle" if entry_type != "article" else "journal", "no journal or booktitle: where was it published?")
     elif year is not None:
         abbr = plain.get("abbr") or None
+        hint = "journal" if container_field != "booktitle" or entry_type == "article" else None
         try:
-            parsed = identify_container(container, abbr=abbr, year=year)
-        except ValueError as exc:
-            bad("booktitle" if "booktitle" in fields else "journal", str(exc))
-            parsed = None
+            parsed = identify_container(container, abbr=abbr, year=year, kind_hint=hint)
+        except ValueError:
+            # only a proceedings series ("Procedia Computer Science", "CCIS"): that is where it
+            # appeared, so it is the label; never a reason to lose a member's paper
+            name = clean_venue_name(container)
+            parsed = ParsedVenue(name, year, "journal" if hint else "main", kind=hint) if name else None
+            if parsed is None:
+                bad(container_field, f"no venue name in {container!r}; write the conference or journal")
         if parsed is not None and getattr(parsed, "kind", None) in ("preprint", "patent"):
             result.skipped[parsed.kind] += 1
             return
         if parsed is not None:
             note = " ".join(plain.get(k, "") for k in ("note", "award", "pubstate"))
             presentation = _PRESENTATION.search(note)
+            track = parsed.track
+            prefix = _TITLE_TRACK.match(title)
+            if prefix and track == "main":  # "Demo Abstract: …", "Poster: …"
+                track = "demo" if prefix.group(1).lower().startswith("demo") else "poster"
             event = VenueEvent(
                 parsed.series,
                 parsed.year or year,
-                parsed.track,
+                track,
                 parsed.workshop,
                 getattr(parsed, "workshop_name", None),
                 presentation.group(1).lower() if presentation else parsed.presentation,

@@ -37,6 +37,12 @@ _PENDING = re.compile(
     r"major revision|minor revision|unpublished)\b",
     re.I,
 )
+_PENDING_CONTAINER = re.compile(
+    r"^\s*(?:submitted|under review|in review|in preparation|to be submitted|under revision)\b", re.I
+)
+_REPORT_CONTAINER = re.compile(
+    r"\b(?:technical\s+report|tech\.?\s+rep(?:ort)?\.?|research\s+report|working\s+papers?|white\s*paper)\b", re.I
+)
 _PATENT = re.compile(r"\bpatent", re.I)
 _TALK = re.compile(r"\b(?:talk|keynote|invited (?:talk|lecture)|tutorial|slides|seminar|lecture)\b", re.I)
 PREPRINT_CONTAINER = re.compile(
@@ -85,6 +91,10 @@ def bib_verdict(entry_type: str, fields: Mapping[str, str], container: str) -> V
         return Verdict("skip", "misc")
     if container and PREPRINT_CONTAINER.search(container):
         return Verdict("skip", "preprint")
+    if _PENDING_CONTAINER.match(container):  # journal = {submitted to WASPAA}
+        return Verdict("skip", "submitted")
+    if _REPORT_CONTAINER.search(container):  # journal = {UCLA Technical Report: TR-070020}
+        return Verdict("skip", "misc")
     if _PENDING.search(said) and not accepted:
         return Verdict("skip", "preprint" if re.search(r"pre-?print|prepublished", said, re.I) else "submitted")
     if not container:
