@@ -7,6 +7,7 @@ accepted makes the event new then. One bad record or source never stops the othe
 
 from __future__ import annotations
 
+import logging
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -82,6 +83,8 @@ class CheckReport:
             parts.append(part)
         return f"{head}: " + "; ".join(parts)
 
+
+log = logging.getLogger(__name__)
 
 CHUNK = 500  # papers per commit: one fsync per chunk instead of one per paper
 
@@ -160,6 +163,7 @@ def _with_members(record: Record, source: str, roster: Roster, report: CheckRepo
         report.failed = True
     if roster.members and not any(a.is_member for a in authors):
         report.skipped["non_member"] += 1  # a shared list or reference library: counted, not a warning
+        log.info("%s, %s: no author is a member of the roster; not announced", source, record.label)
         return None
     canonical = []
     for a in authors:

@@ -40,9 +40,28 @@ def _latex2text():  # imported lazily: pylatexenc costs ~50 ms at start-up
     return LatexNodes2Text(math_mode="text", strict_latex_spaces=False)
 
 
+_SCRIPT_TAG = re.compile(r"<(sub|sup)\b[^<>]*>([^<>]*)</\1\s*>", re.I)
+_INLINE_TAG = re.compile(
+    r"</?(?:i|b|em|strong|u|s|span|a|code|tt|small|big|font|mark|abbr|cite|q|var|kbd|samp|dfn|bdi|bdo)\b[^<>]*>", re.I
+)
+
+
+def _html_script(m: re.Match[str]) -> str:
+    """ "H<sub>2</sub>O" → "H₂O", "x<sup>2</sup>" → "x²"; else the text in parentheses after ^/_."""
+    kind, inner = m.group(1).lower(), m.group(2)
+    plain = inner.strip()
+    ok, table, mark = (_SUPER_OK, _SUPER, "^") if kind == "sup" else (_SUB_OK, _SUB, "_")
+    if plain and set(plain) <= ok:
+        return plain.translate(table)
+    return f"{mark}({plain})" if len(plain) > 1 else f"{mark}{plain}"
+
+
 def strip_html(text: str) -> str:
-    """Turn an HTML fragment into text: tags dropped, entities decoded."""
+    """Turn an HTML fragment into text: sub/superscripts as Unicode, inline tags dropped without a
+    gap ("(<i>Homo</i>)" → "(Homo)"), other tags as spaces, entities decoded."""
     if "<" in text:
+        text = _SCRIPT_TAG.sub(_html_script, text)
+        text = _INLINE_TAG.sub("", text)
         text = _TAG.sub(" ", text)
     if "&" in text and _ENTITY.search(text):
         text = html.unescape(text)

@@ -47,7 +47,8 @@ def test_broken_latex_falls_back_to_text():
 
 
 def test_strip_html_keeps_comparisons():
-    assert strip_html("a <b>c</b> &lt; d") == "a  c  < d"
+    assert strip_html("a <b>c</b> &lt; d") == "a c < d"
+    assert strip_html("(<i>Homo</i>) H<sub>2</sub>O") == "(Homo) H₂O"
 
 
 def test_fold_variants_transliterates():
