@@ -294,6 +294,7 @@ class VenueTable:
 
 
 _CONNECTING = frozenset({"and", "for", "of", "in", "on", "with", "to"})
+_SECOND_VENUE = frozenset({"the", "proceedings", "acm", "ieee", "international", "annual", "its"})
 _FOLLOWERS = frozenset(
     {
         "workshop",
@@ -338,7 +339,9 @@ def _continues(text: str, end: int, nxt: tuple[str, int, int], shouting: bool) -
     if word.casefold() in _FOLLOWERS or word.isdigit():
         return False
     if word in _CONNECTING:
-        return True
+        # "… Computing and Proceedings of …", "… Computing & the ACM …": a second venue, not a longer name
+        after = re.match(r"\s*&?\s*(\w+)", text[stop:])
+        return not (after and after.group(1).casefold() in _SECOND_VENUE)
     original = text[start:stop]
     if shouting:
         return True

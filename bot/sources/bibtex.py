@@ -150,13 +150,14 @@ def _broken(block: Any, line: int, source: str) -> Problem:
     key = re.match(r"\s*@\s*\w+\s*[{(]\s*([^,\s]+)", raw)
     label = f"entry {key.group(1)!r} (line {line})" if key else f"entry at line {line}"
     error = str(getattr(block, "error", ""))
-    if _RIS_LINE.search(raw) and raw.count("{") == raw.count("}") and "Unexpected block start" not in error:
+    if _RIS_LINE.search(raw):
+        braces = "" if raw.count("{") == raw.count("}") else " (so its braces do not balance either)"
         return Problem(
             source,
             label,
             "entry",
-            "a RIS record (TY  - …) was pasted into this entry; export the paper as BibTeX and replace it. "
-            "The entry is skipped and the others load",
+            f"a RIS record (TY  - …) was pasted into or after this entry{braces}; export the paper as BibTeX "
+            "and replace it. The entry is skipped and the others load",
         )
     if "Unexpected block start" in error or "Unexpected end of file" in error or raw.count("{") != raw.count("}"):
         opened, closed = raw.count("{"), raw.count("}")
