@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -65,10 +66,13 @@ def _failed(source: str, message: str) -> FetchResult:
     return FetchResult(problems=[Problem(source, "", "", message)], ok=False)
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
 def _label(index: int, line: int | None, title: Any, unit: str = "#") -> str:
     where = f"{unit}{index}" + (f" (line {line})" if line else "")
     if isinstance(title, str) and title.strip():
-        short = " ".join(title.split())
+        short = " ".join(_CONTROL.sub(" ", title).split())  # a NUL or escape code never reaches a terminal
         where += f" '{short[:60]}{'…' if len(short) > 60 else ''}'"
     return where
 
