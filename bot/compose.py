@@ -18,13 +18,13 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from .errors import ComposeError
-from .fit import Measure, shorten, split_parts
+from .fit import ELLIPSIS, Measure, shorten, split_parts
 from .length import URL_LENGTH, mastodon_length
 from .models import Announcement, Author, Links, Paper, VenueEvent
 from .text import slugify
@@ -48,6 +48,7 @@ UNSUBSCRIBE_PLACEHOLDER = "%unsubscribe_url%"  # replaced per recipient when sen
 UNSUBSCRIBE_PLACEHOLDER_HTML = "%unsubscribe_url_html%"  # the same link, HTML-escaped
 _SLOT = "\ue000"  # a private-use character marks where the abstract goes while measuring
 _BLANK_LINES = re.compile(r"\n{3,}")
+_MIN_TITLE_ROOM = 40  # a title always keeps at least this much room; a longer venue label is shortened
 _MIN_ABSTRACT_SHARE = 0.3  # drop authors to "et al." before squeezing the abstract below this
 _MIN_THREAD_ROOM = 20  # a thread's first post carries at least this much of the abstract
 
@@ -73,6 +74,7 @@ class Message:
     spoiler_text: str = ""
     path: str | None = None  # pages: file name inside the page folder
     pairs: tuple[tuple[str, str], ...] = ()  # the (paper id, venue key) pairs this message announces
+    notes: tuple[str, ...] = ()  # what was left out or shortened and why, for the preview
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -87,6 +89,7 @@ class Message:
             "length": self.length,
             "limit": self.limit,
             "shortened": self.shortened,
+            "notes": list(self.notes),
             "part": self.part,
             "parts": self.parts,
             "spoiler_text": self.spoiler_text,
@@ -124,6 +127,7 @@ class Settings:
     subject_max_chars: int = 150
     page_title: str = "Papers"
     page_base_url: str | None = None
+    feed_entries: int = 50  # the Atom feed's newest venue entries
 
 
 @contextmanager
@@ -285,6 +289,15 @@ def _authors_text(authors: list[dict[str, Any]], et_al: bool) -> str:
     return ", ".join(names[:-1]) + " and " + names[-1]
 
 
+_PING = re.compile(r"(?<![\w/)])([@#＠＃])(?=\w)")
+
+
+def defuse(text: str) -> str:
+    """Text from a source never pings anyone: "@user@host" and "#tag" in a title or abstract get a
+    zero-width space after "@"/"#", so Mastodon links neither; mentions come only from the roster."""
+    return _PING.sub("\\1\u200b", text) if ("@" in text or "#" in text or "＠" in text or "＃" in text) else text
+
+
 def profile_url(handle: str | None) -> str | None:
     """ "@user@host.social" → "https://host.social/@user" (the profile a handle names)."""
     if not handle or handle.count("@") != 2:
@@ -424,6 +437,8 @@ class _PostFitter:
 
     def fit(self, ann: Announcement) -> list[Message]:
         ctx = paper_context(ann, self.s, mentions=self.s.mentions)
+        ctx["title"] = defuse(ctx["title"])
+        ctx["abstract"] = defuse(ctx["abstract"])
         abstract = ctx["abstract"]
         if self.s.thread:  # every part of the abstract may be needed
             measure = Measure(abstract, url_length=self.url_length)
@@ -442,6 +457,8 @@ class _PostFitter:
     def _single(
         self, ann: Announcement, ctx: dict[str, Any], marked: str, base: int, abstract: str, measure: Measure
     ) -> Message:
+        """One post: the abstract shortened to fill the room; with no room for a word of it, "…" in its
+        place and the title (then the venue label) shortened until the post fits. Title and link stay."""
         min_fill = math.ceil(0.9 * self.limit) - base
         budget = self.limit - base
         verbatim = self.t.verbatim(TEMPLATE_NAMES["mastodon_post"], ctx, "abstract")
@@ -450,35 +467,73 @@ class _PostFitter:
         additive = verbatim and _on_own_line(marked)
         for _ in range(4):
             cut = shorten(abstract, budget, measure=measure, min_fill=min_fill)
-            title_cut = False
             if cut.text and verbatim:
                 text = marked.replace(_SLOT, cut.text)
                 length = base + cut.length if additive else self.count(text)
-            else:
-                final_ctx = {**ctx, "abstract": cut.text}
-                if not cut.text:
-                    final_ctx = self._fit_title(final_ctx)
-                    title_cut = final_ctx["title"] != ctx["title"]
-                text = self.render("mastodon_post", final_ctx)
+                if length <= self.limit:
+                    return self._message(ann, text, length, cut.cut)
+                budget -= length - self.limit  # a boundary effect (e.g. a URL next to the slot): retry smaller
+                continue
+            if cut.text:
+                text = self.render("mastodon_post", {**ctx, "abstract": cut.text})
                 length = self.count(text)
-            if length <= self.limit:
-                return self._message(ann, text, length, cut.cut or title_cut)
-            budget -= length - self.limit  # a boundary effect (e.g. a URL next to the slot): retry smaller
-        raise ComposeError(f"paper {ann.paper.id}: cannot fit a post into {self.limit} characters")
+                if length <= self.limit:
+                    return self._message(ann, text, length, cut.cut)
+                budget -= length - self.limit
+                continue
+            break
+        return self._without_abstract(ann, ctx, abstract)
 
-    def _fit_title(self, ctx: dict[str, Any]) -> dict[str, Any]:
-        """With no room for any abstract: keep the whole title if it fits, else shorten it."""
-        ctx = {**ctx, "abstract": ""}
+    def _without_abstract(self, ann: Announcement, ctx: dict[str, Any], abstract: str) -> Message:
+        """No word of the abstract fits: "…" says it was left out (when even that fits), and the
+        title, then the venue label, are shortened at word boundaries to fit exactly."""
+        notes = []
+        for shown in ((ELLIPSIS, "") if abstract else ("",)):
+            try:
+                final, notes = self._fit_title({**ctx, "abstract": shown})
+            except ComposeError:
+                continue
+            if abstract:
+                notes = ["abstract left out: not even one word of it fits after title, authors and link", *notes]
+            text = self.render("mastodon_post", final)
+            return self._message(ann, text, self.count(text), bool(abstract) or bool(notes), notes=tuple(notes))
+        raise ComposeError(
+            f"paper {ann.paper.id}: even the link and a shortened venue do not fit into {self.limit} "
+            "characters; shorten the post template"
+        )
+
+    def _fit_title(self, ctx: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+        """The whole title if it fits, else the title shortened to fill the room (a sentence end
+        only when it fills 90 % of it), then the venue label as well when even that is not enough."""
         if self.count(self.render("mastodon_post", ctx)) <= self.limit:
-            return ctx
+            return ctx, []
+        notes = []
+        venue = ctx.get("venue") or {}
+        label = venue.get("label", "") if isinstance(venue, dict) else ""
         _, base = self.base("mastodon_post", ctx, slot="title")
-        cut = shorten(ctx["title"], self.limit - base, measure=Measure(ctx["title"], url_length=self.url_length))
-        if not cut.text:
-            raise ComposeError(
-                f"paper {ctx['id']}: even the link and venue do not fit into {self.limit} characters; "
-                "shorten the post template"
-            )
-        return {**ctx, "title": cut.text}
+        if self.limit - base < _MIN_TITLE_ROOM and label:
+            # a venue label too long for any post: shortened like text, never a compose error
+            probe = {**ctx, "title": "", "venue": {**venue, "label": _SLOT}}
+            venue_base = self.count(self.render("mastodon_post", probe).replace(_SLOT, ""))
+            room = self.limit - venue_base - _MIN_TITLE_ROOM
+            label_cut = shorten(label, max(room, 0), measure=Measure(label, url_length=self.url_length))
+            if label_cut.text:
+                ctx = {**ctx, "venue": {**venue, "label": label_cut.text}}
+                notes.append("venue label shortened: it is too long for a post")
+                _, base = self.base("mastodon_post", ctx, slot="title")
+        title = ctx["title"]
+        measure = Measure(title, url_length=self.url_length)
+        room = self.limit - base
+        for _ in range(4):
+            cut = shorten(title, room, measure=measure, min_fill=math.ceil(0.9 * room))
+            if not cut.text:
+                break
+            fitted = {**ctx, "title": cut.text}
+            length = self.count(self.render("mastodon_post", fitted))
+            if length <= self.limit:
+                return fitted, [*notes, "title shortened: it is too long for a post"]
+            room -= length - self.limit  # a boundary effect: try again a little shorter
+        raise ComposeError(f"paper {ctx['id']}: the title does not fit into {self.limit} characters")
 
     def _thread(self, ann: Announcement, ctx: dict[str, Any], base: int, abstract: str) -> list[Message]:
         reply_ctx = {**ctx, "text": _SLOT, "part": 99, "parts": 99}
@@ -506,7 +561,15 @@ class _PostFitter:
         return messages
 
     def _message(
-        self, ann: Announcement, text: str, length: int, shortened: bool, *, part: int = 1, parts: int = 1
+        self,
+        ann: Announcement,
+        text: str,
+        length: int,
+        shortened: bool,
+        *,
+        part: int = 1,
+        parts: int = 1,
+        notes: tuple[str, ...] = (),
     ) -> Message:
         pid, vkey = ann.paper.id or "", ann.event.key
         return Message(
@@ -524,6 +587,7 @@ class _PostFitter:
             parts=parts,
             spoiler_text=self.spoiler,
             pairs=((pid, vkey),),
+            notes=notes,
         )
 
 
@@ -661,28 +725,56 @@ def _subject(templates: Templates, s: Settings, ctx: dict[str, Any]) -> str:
 # --- news pages ---------------------------------------------------------------------------
 
 
+def atom_date(dt: datetime) -> str:
+    """An RFC 3339 date for Atom, in UTC to the second: "2024-12-05T09:00:00Z"."""
+    return dt.astimezone(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def _papers_at(count: int, conference: str) -> str:
+    return f"{count} paper{'s' if count != 1 else ''} at {conference}"
+
+
 @gc_paused()
 def compose_pages(
-    due: list[Announcement], listed: list[Announcement], templates: Templates, s: Settings
+    due: list[Announcement],
+    listed: list[Announcement],
+    templates: Templates,
+    s: Settings,
+    *,
+    history: Mapping[tuple[str, int], tuple[datetime, datetime]] | None = None,
+    now: datetime | None = None,
+    rebuild: bool = False,
 ) -> list[Message]:
-    """A page per conference that has something due, the index and the Atom feed.
+    """The news pages: a page per conference, the index of all of them and the Atom feed.
 
     ``listed`` is every announcement the pages show (already published ones included), so a
-    page is always whole; ``due`` says which conferences changed.
+    page is always whole. ``history`` says when each conference (series, year) was first and
+    last announced on the page channel (``Store.announced_conferences``); the conferences in
+    ``due`` are announced at ``now``. Publishing writes the pages of the conferences in
+    ``due``, then the index and the feed, which list every conference in ``history``;
+    ``rebuild`` writes every page. Every date comes from ``history`` and ``now``, never the
+    wall clock, so the same store always gives the same bytes.
     """
-    if not due:
+    if not due and not rebuild:
         return []
-    sections = group_by_conference(listed, s, excerpt=None)
+    known = dict(history or {})
+    if now is None:  # no clock given: when the newest due paper was seen accepted
+        now = max((a.accepted_seen_at or a.first_seen_at) for a in due) if due else datetime(1970, 1, 1, tzinfo=UTC)
     due_by_conf: dict[str, list[tuple[str, str]]] = defaultdict(list)
     for a in due:
         due_by_conf[a.event.conference].append((a.paper.id or "", a.event.key))
-    published: dict[str, date] = {}
-    for a in listed:
-        seen = (a.accepted_seen_at or a.first_seen_at).astimezone(UTC).date()
-        published[a.event.conference] = max(published.get(a.event.conference, seen), seen)
+        conf = (a.event.series, a.event.year)
+        known[conf] = (known[conf][0] if conf in known else now, now)
+    sections = [sec for sec in group_by_conference(listed, s, excerpt=None) if (sec["series"], sec["year"]) in known]
+    if not sections:
+        return []
     for sec in sections:
-        sec["date"] = published[sec["conference"]]
+        first, last = known[(sec["series"], sec["year"])]
+        sec["date"] = first.astimezone(UTC).date()  # the day the venue was first announced
+        sec["first_announced"], sec["last_announced"] = first, last
+        sec["published"], sec["updated"] = atom_date(first), atom_date(last)
         sec["path"] = f"{sec['slug']}.html"
+        sec["heading"] = _papers_at(sec["count"], sec["conference"])
     common = {
         "group": {"name": s.group_name, "url": s.group_url},
         "title": s.page_title,
@@ -690,7 +782,7 @@ def compose_pages(
     }
     messages = []
     for sec in sections:
-        if sec["conference"] not in due_by_conf:
+        if not rebuild and sec["conference"] not in due_by_conf:
             continue
         html = templates.render(TEMPLATE_NAMES["page"], {**common, "section": sec}).strip()
         messages.append(
@@ -701,23 +793,27 @@ def compose_pages(
                 text=html,
                 html=html,
                 venue=sec["conference"],
-                subject=f"{sec['count']} papers at {sec['conference']}",
+                subject=sec["heading"],
                 path=sec["path"],
                 length=len(html),
-                pairs=tuple(due_by_conf[sec["conference"]]),
+                pairs=tuple(due_by_conf.get(sec["conference"], ())),
             )
         )
-    updated = max(published.values())
-    index = templates.render(TEMPLATE_NAMES["index"], {**common, "sections": sections}).strip()
+    # newest first; sorting is stable, so venues announced at the same moment keep the sections' order
+    newest = sorted(sections, key=lambda sec: sec["first_announced"], reverse=True)
+    entries = sorted(sections, key=lambda sec: (sec["last_announced"], sec["first_announced"]), reverse=True)
+    entries = entries[: max(1, s.feed_entries)]
+    index = templates.render(TEMPLATE_NAMES["index"], {**common, "sections": newest}).strip()
     feed = templates.render(
         TEMPLATE_NAMES["feed"],
-        {
-            **common,
-            "sections": sections,
-            "updated": datetime.combine(updated, datetime.min.time(), UTC).isoformat().replace("+00:00", "Z"),
-        },
+        {**common, "sections": entries, "updated": entries[0]["updated"]},
     ).strip()
-    for path, body in (("index.html", index), ("feed.atom", feed)):
+    pages = len(newest)
+    shown = len(entries)
+    for path, body, what in (
+        ("index.html", index, f"news index, {pages} venue page{'s' if pages != 1 else ''}"),
+        ("feed.atom", feed, f"Atom feed, {shown} entr{'ies' if shown != 1 else 'y'}"),
+    ):
         messages.append(
             Message(
                 channel="page",
@@ -726,7 +822,7 @@ def compose_pages(
                 text=body,
                 html=body if path.endswith(".html") else None,
                 path=path,
-                subject=path,
+                subject=what,
                 length=len(body),
             )
         )
@@ -774,4 +870,4 @@ def check_templates(templates: Templates, s: Settings, channels: Iterable[str]) 
         elif channel == "email":
             compose_digest(sample, templates, s)
         elif channel == "page":
-            compose_pages(sample, sample, templates, s)
+            compose_pages(sample, sample, templates, s, now=sample[0].first_seen_at)

@@ -1,7 +1,10 @@
 """Shortening text to a length budget at sentence or word boundaries.
 
-The cut never falls inside a URL, hashtag, mention or grapheme cluster, and is marked
-with "…". A cut at a sentence end is preferred while it still fills the space the caller
+The cut never falls inside a URL, hashtag, mention, token ("H2O", "x86-64", "v1.5") or
+grapheme cluster, and is marked with "…". Text in scripts written without spaces (Chinese,
+Japanese, Thai, Lao, Khmer, Myanmar, Tibetan) is cut at Unicode word boundaries (UAX #29,
+the ``regex`` module's word mode) and sentence ends (。！？), so it fills the room like text
+with spaces. A cut at a sentence end is preferred while it still fills the space the caller
 asks for (``min_fill``); otherwise the last word boundary that fits. Lengths are measured
 by a ``Measure`` (Mastodon's rule or plain graphemes), computed once per text so the
 search costs O(log n) lookups instead of re-rendering and re-counting per word.
@@ -14,6 +17,8 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
+
+import regex
 
 from .length import URL_LENGTH, cluster_joins, find_entities, protected_spans
 
@@ -74,6 +79,33 @@ _WORD_BEFORE = re.compile(r"([\w.\-]+)[.!?][)\"'’”\]]*$")
 _SPACE = re.compile(r"\s+")
 _TRAILING = " \t\n,;:–—-([{/"
 _WINDOW_END = re.compile(r"[^\s,;:–—\-(\[{/]\s")  # a character a word cut keeps, then whitespace
+
+
+# Scripts written without spaces between words, and their punctuation (CJK and full-width forms).
+_NO_SPACE = regex.compile(
+    r"[\p{Han}\p{Hiragana}\p{Katakana}\p{Thai}\p{Lao}\p{Khmer}\p{Myanmar}\p{Tibetan}\u3000-\u303f\uff00-\uffef\u30fc]"
+)
+_WORD_BOUNDARY = regex.compile(r"\b", flags=regex.WORD)
+_TIGHT_SENTENCE_END = frozenset("。！？．｡!?")
+_TIGHT_TRAILING = "、，,：:；;（(「『【〔《〈"
+
+
+def _tight_boundaries(text: str, lo: int, hi: int) -> list[int]:
+    """Word boundaries in ``text[lo:hi]`` with no space at them, next to a no-space script character."""
+    if not _NO_SPACE.search(text, lo, hi):
+        return []
+    out = []
+    for m in _WORD_BOUNDARY.finditer(text, lo, hi):
+        p = m.start()
+        spaced = not (0 < p < len(text)) or text[p - 1].isspace() or text[p].isspace()
+        if not spaced and (_NO_SPACE.match(text, p - 1) or _NO_SPACE.match(text, p)):
+            out.append(p)
+    # a sentence end inside a no-space run ("。" then the next sentence) is a boundary too
+    for i in range(max(lo, 1), hi):
+        ch = text[i - 1]
+        if ch in _TIGHT_SENTENCE_END and not text[i].isspace() and (ch in "。！？．｡" or _NO_SPACE.match(text, i)):
+            out.append(i)
+    return sorted(set(out))
 
 
 @dataclass(frozen=True)
@@ -222,11 +254,18 @@ def _cuts_backwards(m: Measure, budget: int, *, floor: int | None = None) -> Ite
         starts = [w.start() for w in spaces.finditer(text, lo, end)]
         if starts and starts[0] == lo and lo and text[lo - 1].isspace():
             starts = starts[1:]  # the run began before this window: seen in the next one
+        tight = set(_tight_boundaries(text, lo, end))
+        candidates = sorted(set(starts) | tight)
         end = lo
-        for ws in reversed(starts):
-            if found and floor is not None and text[ws - 1] not in _SENTENCE_PUNCTUATION:
-                continue
-            cut = _cut_at(m, ws, span_ends, budget)
+        for ws in reversed(candidates):
+            if ws in tight and ws not in starts:
+                if found and floor is not None and text[ws - 1] not in _TIGHT_SENTENCE_END:
+                    continue
+                cut = _tight_cut_at(m, ws, budget)
+            else:
+                if found and floor is not None and text[ws - 1] not in _SENTENCE_PUNCTUATION:
+                    continue
+                cut = _cut_at(m, ws, span_ends, budget)
             if cut is not None:
                 found = True
                 yield cut
@@ -253,6 +292,22 @@ def _cut_at(m: Measure, ws: int, span_ends: set[int], budget: int) -> tuple[int,
         mark, sentence = (" " + ELLIPSIS if keep in span_ends else ELLIPSIS), False
     length = m.prefix(keep) + len(mark)
     return (keep, mark, sentence, length) if length <= budget else None
+
+
+def _tight_cut_at(m: Measure, p: int, budget: int) -> tuple[int, str, bool, int] | None:
+    """A cut between two characters of a no-space script (no whitespace to drop)."""
+    text, spans = m.text, m.protected
+    if p in m._join_set or (spans and _inside(spans, p)):
+        return None
+    sentence = text[p - 1] in _TIGHT_SENTENCE_END
+    keep = p
+    if not sentence:
+        while keep and text[keep - 1] in _TIGHT_TRAILING:
+            keep -= 1
+        if not keep or keep in m._join_set or (spans and _inside(spans, keep)):
+            return None
+    length = m.prefix(keep) + len(ELLIPSIS)
+    return (keep, ELLIPSIS, sentence, length) if length <= budget else None
 
 
 def shorten(text: str, budget: int, *, measure: Measure | None = None, min_fill: int = 0) -> Cut:

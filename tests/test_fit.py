@@ -4,7 +4,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from bot.fit import ELLIPSIS, Measure, sentence_ends, shorten, split_parts
+from bot.fit import ELLIPSIS, Measure, _tight_boundaries, sentence_ends, shorten, split_parts
 from bot.length import grapheme_boundaries, mastodon_length, protected_spans
 
 TEXT = (
@@ -114,8 +114,13 @@ def test_shorten_properties(text, budget):
         kept = kept[:-1]
     assert text.startswith(kept)
     end = len(kept.rstrip())
-    # a word boundary: what follows in the original is whitespace or punctuation then whitespace
-    assert text[end:].lstrip(",;:–—-([{/")[:1].isspace()
+    # a word boundary: what follows in the original is whitespace or punctuation then whitespace,
+    # or, next to a script written without spaces, a Unicode (UAX #29) word boundary
+    follows = text[end:].lstrip(",;:–—-([{/、，：；（「『【〔《〈")
+    tight = end in _tight_boundaries(text, 0, len(text)) or any(
+        b in _tight_boundaries(text, 0, len(text)) for b in range(end, len(text) - len(follows) + 1)
+    )
+    assert follows[:1].isspace() or tight
     assert end in grapheme_boundaries(text)
     assert not any(s < end < e for s, e in protected_spans(text))
 
