@@ -19,12 +19,12 @@ def terminal(messages: list[Message]) -> str:
         return "nothing to send: no announcement is due on the selected channels"
     out = []
     for m in messages:
-        head = f"── {m.channel} {m.kind}"
+        head = f"── {m.channel} {m.kind}" if m.kind != "page" else f"── {page_heading(m)}"
         if m.parts > 1:
             head += f" {m.part}/{m.parts}"
         if m.paper_id:
             head += f" · {m.paper_id}"
-        if m.venue:
+        if m.venue and m.kind != "page":
             head += f" · {m.venue}"
         if m.limit:
             head += f" · {m.length}/{m.limit}"
@@ -32,13 +32,15 @@ def terminal(messages: list[Message]) -> str:
             head += " · shortened"
         out.append(head + " " + "─" * max(3, 78 - len(head)))
         if m.kind == "page":
-            out.append(f"{m.path} ({len(m.text):,} characters of HTML; see --out DIR to browse)")
+            markup = "Atom XML" if (m.path or "").endswith(".atom") else "HTML"
+            out.append(f"{m.path} ({len(m.text):,} characters of {markup}; see --out DIR to browse)")
         else:
             if m.subject:
                 out.append(f"Subject: {m.subject}\n")
             if m.spoiler_text:
                 out.append(f"CW: {m.spoiler_text}")
             out.append(m.text)
+        out.extend(f"  note: {note}" for note in getattr(m, "notes", ()))
         out.append("")
     posts = sum(1 for m in messages if m.channel == "mastodon")
     digests = sum(1 for m in messages if m.kind == "digest")
@@ -48,6 +50,13 @@ def terminal(messages: list[Message]) -> str:
         " — nothing was sent and nothing was changed"
     )
     return "\n".join(out)
+
+
+def page_heading(m: Message) -> str:
+    """What a page-channel file is: "news page: 2 papers at NeurIPS 2024", "Atom feed, 3 entries"."""
+    if m.path in ("index.html", "feed.atom"):
+        return m.subject or m.path
+    return f"news page: {m.subject or m.path}"
 
 
 _STYLE = """
@@ -95,10 +104,8 @@ def write_html(messages: list[Message], out: Path) -> list[Path]:
         )
     for p in pages:
         write(f"pages/{p.path}", p.text + "\n")
-        if p.path and p.path.endswith(".html") and p.path != "index.html":
-            links.append(f'<li><a href="pages/{p.path}">News page: {html.escape(p.subject or p.path)}</a></li>')
-    if pages:
-        links.append('<li><a href="pages/index.html">News index</a> · <a href="pages/feed.atom">Atom feed</a></li>')
+        what = page_heading(p)
+        links.append(f'<li><a href="pages/{p.path}">{html.escape(what[:1].upper() + what[1:])}</a></li>')
     body = (
         '<h1>paperbot preview</h1><p class="meta">What <code>paperbot publish</code> would send now. '
         "Nothing was sent and nothing was changed.</p><ul>" + "".join(links) + "</ul>"
