@@ -15,12 +15,13 @@ import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, fields
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from urllib.parse import quote
 
-from .errors import ConfigError
+from .errors import ConfigError, StoreError
 from .models import ANNOUNCEABLE, Announcement, Author, Links, Paper, VenueEvent
+from .redact import redact_optional
 from .text import normalize_title, slugify, titles_disagree
 
 Clock = Callable[[], datetime]
@@ -187,8 +188,149 @@ migration(
 )
 
 
+migration(
+    "m006_email_recipients",
+    """
+        -- SMTP recipients of a batch that did not simply get the digest: a 4xx deferred them (a
+        -- later run tries again), a 5xx refused them for good. Delivered recipients need no row
+        -- (delivered_through covers them); a deferred one that gets through later is marked sent.
+        CREATE TABLE email_recipients (
+            batch_key TEXT NOT NULL REFERENCES outbox(key),
+            subscriber_id INTEGER NOT NULL,
+            state TEXT NOT NULL CHECK (state IN ('deferred', 'failed', 'sent')),
+            code INTEGER,                     -- the server's last reply code (0: none)
+            error TEXT,                       -- and its text
+            attempts INTEGER NOT NULL DEFAULT 1,
+            first_at TEXT NOT NULL,           -- first refusal: a deferral gives up after a while
+            updated_at TEXT NOT NULL,
+            PRIMARY KEY (batch_key, subscriber_id)
+        );
+        CREATE INDEX email_recipients_state ON email_recipients(state, batch_key);
+    """,
+)
+
+
+_PRESENTATION_RANK = {"oral": 0, "spotlight": 1, "poster": 2}
+
+
+def announcement_order(a: Announcement) -> tuple[object, ...]:
+    """The one order of announcements everywhere (preview, posting, digest, pages): by venue, main
+    track before the others and workshops, orals, spotlights, posters, then title (case-insensitive).
+    ``max_per_run`` and ``--limit`` take the first N of it."""
+    e = a.event
+    return (
+        e.series.casefold(),
+        e.year,
+        e.track == "workshop",
+        e.track != "main",
+        (e.workshop or "").casefold(),
+        e.track,
+        _PRESENTATION_RANK.get(e.presentation or "", 3),
+        a.paper.title.casefold(),
+        a.paper.id or "",
+    )
+
+
 def utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+# --- the store file: what it is, and waiting for other writers ------------------------------
+
+SQLITE_HEADER = b"SQLite format 3\x00"
+APPLICATION_ID = 0x50425354  # "PBST" in the file header: this SQLite file is a paperbot store
+BUSY_NOTICE = 2.0  # seconds another writer may hold the lock before paperbot says it is waiting
+
+
+def _tell_waiting(message: str) -> None:
+    import sys
+
+    print(message, file=sys.stderr, flush=True)
+
+
+def _is_busy(exc: sqlite3.Error) -> bool:
+    text = str(exc).lower()
+    return "locked" in text or "busy" in text
+
+
+def _check_file(path: Path) -> None:
+    """Refuse a store path that is no SQLite file, or an SQLite file cut short, with a clear message."""
+    import os
+    import stat
+
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise StoreError(f"cannot read the store {path}: {exc.strerror or exc}") from None
+    if stat.S_ISDIR(st.st_mode):
+        raise StoreError(f"the store {path} is a folder: set [store] path to a file (it is created if missing)")
+    if not stat.S_ISREG(st.st_mode):
+        raise StoreError(f"the store {path} is not a regular file: set [store] path to a file")
+    if st.st_size == 0:
+        return  # SQLite takes an empty file for a new database
+    try:
+        with open(path, "rb") as f:
+            head = f.read(100)
+    except OSError as exc:
+        raise StoreError(f"cannot read the store {path}: {exc.strerror or exc}") from None
+    if not head.startswith(SQLITE_HEADER):
+        raise StoreError(
+            f"{path} is not a paperbot store: it is not an SQLite database (damaged, or another file)."
+            " Restore the store from a backup, or point [store] path at a new file"
+        )
+    page_size = int.from_bytes(head[16:18], "big") if len(head) >= 18 else 0
+    page_size = 65536 if page_size == 1 else page_size
+    pages = int.from_bytes(head[28:32], "big") if len(head) >= 32 else 0
+    size_valid = len(head) == 100 and head[24:28] == head[92:96] and pages > 0
+    at_rest = not os.path.exists(f"{path}-wal")  # with a WAL the newest pages may live there
+    if len(head) < 100 or (size_valid and at_rest and st.st_size < page_size * pages):
+        expected = f" of {page_size * pages:,}" if size_valid else ""
+        raise StoreError(
+            f"the store {path} is truncated ({st.st_size:,}{expected} bytes): restore it from a backup,"
+            " or move it away and run 'paperbot init' to start a new one"
+        )
+
+
+_DAMAGED = ("not a database", "malformed", "disk image", "encrypted", "corrupt", "no such table", "no such column")
+_UNUSABLE = ("unable to open", "readonly", "read-only", "disk i/o", "is full", "permission", "access")
+
+
+def describe_sqlite_error(exc: sqlite3.Error, path: Path | str | None, *, opening: bool = False) -> StoreError | None:
+    """A clear StoreError for an SQLite error that means the store is damaged, foreign, busy or
+    unusable; None for any other (a bug: let it show). ``opening``: never None."""
+    where = f"the store {path}" if path else "the store"
+    text = str(exc).lower()
+    if _is_busy(exc):
+        return StoreError(f"{where} is locked by another paperbot process; try again when it has finished")
+    if any(w in text for w in _DAMAGED):
+        return StoreError(
+            f"{where} is damaged or not a paperbot store ({exc}): restore it from a backup, or move it away"
+            " and run 'paperbot init' to start a new one"
+        )
+    if opening or any(w in text for w in _UNUSABLE):
+        return StoreError(f"cannot use {where}: {exc}")
+    return None
+
+
+def _statements(script: str) -> list[str]:
+    """The SQL statements of a migration script, one by one (run inside one transaction)."""
+    out: list[str] = []
+    current = ""
+    for line in script.splitlines(keepends=True):
+        current += line
+        if sqlite3.complete_statement(current):
+            out.append(current.strip())
+            current = ""
+    if current.strip() and any(not ln.strip().startswith("--") for ln in current.splitlines() if ln.strip()):
+        out.append(current.strip())
+    return out
+
+
+def _ago(delta: timedelta) -> str:
+    hours = delta.total_seconds() / 3600
+    return f"{hours / 24:g} days" if hours >= 48 else f"{hours:g} hours"
 
 
 def _iso(dt: datetime) -> str:
@@ -295,9 +437,21 @@ class OutboxRow:
 class Store:
     """All persistent state. Safe against a crash at any point: every change is one transaction."""
 
-    def __init__(self, path: Path | str, *, clock: Clock = utc_now, readonly: bool = False) -> None:
+    def __init__(
+        self,
+        path: Path | str,
+        *,
+        clock: Clock = utc_now,
+        readonly: bool = False,
+        busy_timeout: float = 30.0,
+        on_wait: Callable[[str], None] | None = None,
+    ) -> None:
         self.path = Path(path) if str(path) != ":memory:" else None
         self.clock = clock
+        self.busy_timeout = busy_timeout  # seconds to wait for another process's write transaction
+        self.on_wait = on_wait or _tell_waiting
+        if self.path is not None:
+            _check_file(self.path)  # a foreign or truncated file is refused before SQLite touches it
         if self.path is not None and not readonly:
             try:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -313,35 +467,112 @@ class Store:
                     wal = self.path.with_name(self.path.name + "-wal")
                     mode = "mode=ro" if wal.exists() else "immutable=1"
                     uri = f"file:{quote(str(self.path.resolve()))}?{mode}"
-                    self.db = sqlite3.connect(uri, uri=True, isolation_level=None)
+                    self.db = sqlite3.connect(uri, uri=True, isolation_level=None, timeout=self._quiet_wait)
             else:
-                self.db = sqlite3.connect(str(path), isolation_level=None, timeout=30)
-                self.db.execute("PRAGMA journal_mode=WAL")
+                self.db = sqlite3.connect(str(path), isolation_level=None, timeout=self._quiet_wait)
+                self._retry_busy(lambda: self.db.execute("PRAGMA journal_mode=WAL"))
                 self.db.execute("PRAGMA synchronous=FULL")
             self.db.execute("PRAGMA foreign_keys=ON")
             self.db.row_factory = sqlite3.Row
         except sqlite3.Error as exc:
-            raise ConfigError(f"cannot open the store {path}: {exc}") from None
+            raise describe_sqlite_error(exc, path, opening=True) from None
         self.readonly = readonly
-        if not readonly:
-            self.migrate()
-        elif self.path is None or not self.path.exists():
-            for _, sql in MIGRATIONS:  # an empty in-memory view of a store that does not exist yet
-                self.db.executescript(sql)
-        elif self._pending_migrations():
-            # Written by an older paperbot: read an upgraded in-memory copy, leave the file as it is.
-            memory = sqlite3.connect(":memory:", isolation_level=None)
-            self.db.backup(memory)
+        try:
+            if not readonly:
+                self.migrate()
+            elif self.path is None or not self.path.exists():
+                for _, sql in MIGRATIONS:  # an empty in-memory view of a store that does not exist yet
+                    self.db.executescript(sql)
+            elif self._pending_migrations():
+                # Written by an older paperbot: read an upgraded in-memory copy, leave the file as it is.
+                memory = sqlite3.connect(":memory:", isolation_level=None)
+                self.db.backup(memory)
+                self.db.close()
+                self.db = memory
+                self.db.row_factory = sqlite3.Row
+                self.migrate()
+        except sqlite3.Error as exc:
             self.db.close()
-            self.db = memory
-            self.db.row_factory = sqlite3.Row
-            self.migrate()
+            raise describe_sqlite_error(exc, path, opening=True) from None
+        except BaseException:
+            self.db.close()
+            raise
 
-    def _pending_migrations(self) -> bool:
+    @property
+    def _quiet_wait(self) -> float:
+        """How long SQLite waits for a lock before paperbot says that it is waiting."""
+        return min(BUSY_NOTICE, self.busy_timeout)
+
+    def _retry_busy(self, statement: Callable[[], object]) -> object:
+        """Run ``statement``; if another process holds the write lock, say so and wait up to
+        ``busy_timeout`` in all before giving up with a StoreError (exit 2), never a traceback."""
+        try:
+            return statement()
+        except sqlite3.OperationalError as exc:
+            if not _is_busy(exc):
+                raise
+        rest = self.busy_timeout - self._quiet_wait
+        if rest > 0:
+            self.on_wait(
+                f"waiting: the store {self.path or ':memory:'} is being written by another paperbot process;"
+                f" waiting up to {rest:g} s more ([store] busy_timeout = {self.busy_timeout:g})"
+            )
+            self.db.execute(f"PRAGMA busy_timeout = {int(rest * 1000)}")
+            try:
+                return statement()
+            except sqlite3.OperationalError as exc:
+                if not _is_busy(exc):
+                    raise
+            finally:
+                self.db.execute(f"PRAGMA busy_timeout = {int(self._quiet_wait * 1000)}")
+        raise StoreError(
+            f"the store {self.path} is locked by another paperbot process (waited {self.busy_timeout:g} s,"
+            " [store] busy_timeout); try again when it has finished"
+        )
+
+    def _tables(self) -> set[str]:
+        return {
+            r[0]
+            for r in self.db.execute("SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%'")
+        }
+
+    def _applied(self) -> set[str]:
+        """The migrations this store has, after checking that it is paperbot's and not newer."""
+        tables = self._tables()
+        app_id = self.db.execute("PRAGMA application_id").fetchone()[0]
+        foreign = StoreError(
+            f"{self.path} is not a paperbot store: it is an SQLite database of another program"
+            f" (tables: {', '.join(sorted(tables)[:6]) or 'none'}). Point [store] path at paperbot's store,"
+            " or at a new file"
+        )
+        if app_id not in (0, APPLICATION_ID):
+            raise foreign
+        if "migrations" not in tables:
+            if tables:
+                raise foreign
+            return set()
         try:
             done = {r[0] for r in self.db.execute("SELECT name FROM migrations")}
-        except sqlite3.OperationalError:
-            return True
+        except sqlite3.OperationalError:  # a "migrations" table of another shape
+            raise foreign from None
+        if (done or tables - {"migrations"}) and MIGRATIONS[0][0] not in done:
+            raise foreign
+        unknown = done - {name for name, _ in MIGRATIONS}
+        if unknown:
+            version = self.db.execute("PRAGMA user_version").fetchone()[0]
+            raise StoreError(
+                f"the store {self.path} was written by a newer paperbot (schema version {version or '?'},"
+                f" migrations {sorted(unknown)}); this paperbot knows schema version {len(MIGRATIONS)}:"
+                " upgrade paperbot. The store was left unchanged"
+            )
+        return done
+
+    def schema_version(self) -> int:
+        """The store's schema version: the number of migrations applied (``PRAGMA user_version``)."""
+        return self.db.execute("PRAGMA user_version").fetchone()[0]
+
+    def _pending_migrations(self) -> bool:
+        done = self._applied()
         return any(name not in done for name, _ in MIGRATIONS)
 
     def close(self) -> None:
@@ -365,7 +596,8 @@ class Store:
         """BEGIN IMMEDIATE … COMMIT: one writer at a time, all-or-nothing.
 
         Inside another transaction it is a savepoint: its changes are undone alone when it
-        fails, and made durable with the outer commit (see ``batch``).
+        fails, and made durable with the outer commit (see ``batch``). When another process
+        holds the write lock it waits (saying so) up to ``busy_timeout``, then raises StoreError.
         """
         if self.db.in_transaction:
             self.db.execute("SAVEPOINT nested")
@@ -378,7 +610,7 @@ class Store:
             else:
                 self.db.execute("RELEASE nested")
             return
-        self.db.execute("BEGIN IMMEDIATE")
+        self._retry_busy(lambda: self.db.execute("BEGIN IMMEDIATE"))
         try:
             yield self.db
         except BaseException:
@@ -388,25 +620,36 @@ class Store:
             self.db.execute("COMMIT")
 
     def migrate(self) -> list[str]:
-        """Apply the migrations not yet applied, each in its own transaction."""
-        self.db.execute("CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
-        done = {r[0] for r in self.db.execute("SELECT name FROM migrations")}
-        unknown = done - {name for name, _ in MIGRATIONS}
-        if unknown:
-            raise ConfigError(
-                f"the store {self.path} was written by a newer paperbot (migrations {sorted(unknown)}); "
-                "upgrade paperbot"
-            )
+        """Apply the migrations not yet applied, in one BEGIN IMMEDIATE transaction.
+
+        Two processes creating (or upgrading) one store at once take turns, and the second finds
+        the work done. The schema version (the number of migrations) is kept in ``PRAGMA
+        user_version`` and paperbot's ``application_id`` is set, so the file says what it is.
+        A store of another program, or of a newer paperbot, is refused and left unchanged.
+        """
+        if self._current():
+            return []
         applied = []
-        for name, sql in MIGRATIONS:
-            if name in done:
-                continue
-            # executescript commits anything pending first, so the script carries its own BEGIN/COMMIT.
-            self.db.executescript(
-                f"BEGIN IMMEDIATE;\n{sql}\nINSERT INTO migrations VALUES ('{name}', '{self.now()}');\nCOMMIT;"
-            )
-            applied.append(name)
+        with self.transaction() as db:
+            done = self._applied()  # again, now that no one else can be migrating
+            db.execute("CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
+            for name, sql in MIGRATIONS:
+                if name in done:
+                    continue
+                for statement in _statements(sql):
+                    db.execute(statement)
+                db.execute("INSERT INTO migrations VALUES (?, ?)", (name, self.now()))
+                applied.append(name)
+            db.execute(f"PRAGMA user_version = {len(MIGRATIONS)}")
+            db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
         return applied
+
+    def _current(self) -> bool:
+        """The store is paperbot's and fully migrated (checked without taking the write lock)."""
+        header = self.db.execute("PRAGMA user_version").fetchone()[0], self.db.execute("PRAGMA application_id")
+        if header[0] != len(MIGRATIONS) or header[1].fetchone()[0] != APPLICATION_ID:
+            return False
+        return self._applied() == {name for name, _ in MIGRATIONS}
 
     def now(self) -> str:
         return _iso(self.clock())
@@ -700,7 +943,7 @@ class Store:
             """,
             (channel,),
         ).fetchall()
-        return [self._announcement(r) for r in rows]
+        return sorted((self._announcement(r) for r in rows), key=announcement_order)
 
     def listed(self, conferences: set[tuple[str, int]]) -> list[Announcement]:
         """Every accepted event of these conferences, announced or not (what a news page shows)."""
@@ -714,7 +957,22 @@ class Store:
             ORDER BY e.series, e.year, e.track != 'main', e.venue_key, p.title
             """
         ).fetchall()
-        return [self._announcement(r) for r in rows if (r["series"], r["year"]) in conferences]
+        return sorted(
+            (self._announcement(r) for r in rows if (r["series"], r["year"]) in conferences), key=announcement_order
+        )
+
+    def announced_conferences(self, channel: str = "page") -> dict[tuple[str, int], tuple[datetime, datetime]]:
+        """Per conference (series, year): when it was first and last announced on ``channel``.
+
+        The news pages' dates come from here, so a rebuild shows the same dates as publishing did.
+        """
+        rows = self.db.execute(
+            "SELECT e.series, e.year, min(a.announced_at), max(a.announced_at) FROM announcements a"
+            " JOIN venue_events e ON e.paper_id = a.paper_id AND e.venue_key = a.venue_key"
+            " WHERE a.channel = ? GROUP BY e.series, e.year",
+            (channel,),
+        ).fetchall()
+        return {(r[0], r[1]): (datetime.fromisoformat(r[2]), datetime.fromisoformat(r[3])) for r in rows}
 
     @staticmethod
     def _announcement(r: sqlite3.Row) -> Announcement:
@@ -734,11 +992,15 @@ class Store:
         remote_id: str | None = None,
         remote_url: str | None = None,
         db: sqlite3.Connection | None = None,
+        at: datetime | None = None,
     ) -> None:
-        """Record that a pair went out on a channel (inside the caller's transaction if given)."""
+        """Record that a pair went out on a channel (inside the caller's transaction if given).
+
+        ``at``: when, if not now (the news pages record the time their pages show).
+        """
         conn = db or self.db
         sql = "INSERT OR IGNORE INTO announcements VALUES (?,?,?,?,?,?)"
-        args = (paper_id, venue_key, channel, self.now(), remote_id, remote_url)
+        args = (paper_id, venue_key, channel, _iso(at) if at else self.now(), remote_id, remote_url)
         if db is None:
             with self.transaction() as t:
                 t.execute(sql, args)
@@ -826,6 +1088,11 @@ class Store:
                 (key, value, self.now()),
             )
 
+    def delete_kv(self, key: str) -> None:
+        if self.get_kv(key) is not None:
+            with self.transaction() as db:
+                db.execute("DELETE FROM kv WHERE key = ?", (key,))
+
     # --- outbox ----------------------------------------------------------------------
 
     # posts
@@ -886,15 +1153,60 @@ class Store:
             rows = self.db.execute("SELECT * FROM outbox ORDER BY created_at, key").fetchall()
         return [OutboxRow.from_row(r) for r in rows]
 
-    def mark_sending(self, key: str) -> None:
-        """Claim a message right before the network call: a crash now leaves it 'sending'."""
+    def mark_sending(self, key: str, *, expect: tuple[str, int] | None = None) -> bool:
+        """Claim a message right before the network call: a crash now leaves it 'sending'.
+
+        With ``expect=(state, attempts)`` the claim is an atomic compare-and-set: it succeeds
+        (True) only if the row is still in that state after that many attempts, i.e. no other
+        run claimed it since it was read. Each claim counts an attempt, so ``attempts`` works as
+        the row's version. Without ``expect`` the claim is unconditional.
+        """
         now = self.now()
+        sql = (
+            "UPDATE outbox SET state='sending', attempts=attempts+1, updated_at=?,"
+            " first_attempt_at=COALESCE(first_attempt_at, ?) WHERE key=?"
+        )
+        args: tuple[object, ...] = (now, now, key)
+        if expect is not None:
+            sql += " AND state=? AND attempts=?"
+            args += expect
         with self.transaction() as db:
-            db.execute(
-                "UPDATE outbox SET state='sending', attempts=attempts+1, updated_at=?,"
-                " first_attempt_at=COALESCE(first_attempt_at, ?) WHERE key=?",
-                (now, now, key),
-            )
+            return db.execute(sql, args).rowcount == 1
+
+    @contextmanager
+    def channel_lock(self, channel: str) -> Iterator[bool]:
+        """Hold the publishing lock of ``channel`` for this store while the block runs.
+
+        Yields False when another process holds it (that run is publishing on the channel now).
+        The lock is an ``flock`` on ``<store>.<channel>.lock``, released by the kernel when its
+        holder exits, however it exits: so a message this process finds 'sending' while holding
+        the lock was left by a run that died, never by one still at work.
+        """
+        try:
+            import fcntl
+        except ImportError:  # no flock (Windows): the compare-and-set claims still hold
+            yield True
+            return
+        if self.path is None:
+            yield True
+            return
+        import os
+
+        fd = os.open(self.path.with_name(f"{self.path.name}.{channel}.lock"), os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                yield False
+                return
+            yield True
+        finally:
+            os.close(fd)
+
+    def awaiting_decision(self, channels: list[str] | None = None) -> list[OutboxRow]:
+        """Messages failed or uncertain, waiting for 'outbox retry' or 'outbox mark-sent'."""
+        rows = self.all_outbox(("failed", "uncertain"))
+        return [r for r in rows if channels is None or r.channel in channels]
 
     def mark_sent(self, key: str, *, remote_id: str | None = None, remote_url: str | None = None) -> None:
         """Finalise a sent message; its pair counts as announced once part 1 is out."""
@@ -915,14 +1227,113 @@ class Store:
     def mark_delivered(self, key: str, subscriber_id: int) -> None:
         """Record that one recipient of a batch got the digest (SMTP sends one by one)."""
         with self.transaction() as db:
-            db.execute("UPDATE outbox SET delivered_through=? WHERE key=?", (subscriber_id, key))
+            db.execute(
+                "UPDATE outbox SET delivered_through=MAX(COALESCE(delivered_through, 0), ?) WHERE key=?",
+                (subscriber_id, key),
+            )
+            db.execute(  # a recipient deferred earlier got it now
+                "UPDATE email_recipients SET state='sent', updated_at=? WHERE batch_key=? AND subscriber_id=?",
+                (self.now(), key, subscriber_id),
+            )
+
+    def mark_refused(
+        self, key: str, subscriber_id: int, *, code: int, reply: str, permanent: bool, give_up_after: timedelta
+    ) -> str:
+        """Record a recipient the SMTP server refused, past which the batch resumes; the state recorded.
+
+        A 4xx defers it ('deferred': a later run tries again), a 5xx fails it for good; a deferral
+        still refused ``give_up_after`` its first refusal fails too, so a mailbox that stays full
+        cannot keep a batch open for ever.
+        """
+        now = self.now()
+        error = f"{code} {reply}".strip() if code else reply
+        with self.transaction() as db:
+            row = db.execute(
+                "SELECT first_at FROM email_recipients WHERE batch_key=? AND subscriber_id=?", (key, subscriber_id)
+            ).fetchone()
+            state = "failed" if permanent else "deferred"
+            if state == "deferred" and row and self.clock() - datetime.fromisoformat(row[0]) > give_up_after:
+                state = "failed"
+                error = f"still refused temporarily {_ago(give_up_after)} after the first refusal: {error}"
+            db.execute(
+                "INSERT INTO email_recipients (batch_key, subscriber_id, state, code, error, attempts, first_at,"
+                " updated_at) VALUES (?,?,?,?,?, 1, ?, ?) ON CONFLICT (batch_key, subscriber_id) DO UPDATE SET"
+                " state=excluded.state, code=excluded.code, error=excluded.error, attempts=attempts+1,"
+                " updated_at=excluded.updated_at",
+                (key, subscriber_id, state, code, error, now, now),
+            )
+            db.execute(
+                "UPDATE outbox SET delivered_through=MAX(COALESCE(delivered_through, 0), ?) WHERE key=?",
+                (subscriber_id, key),
+            )
+        return state
+
+    def deferred_recipients(self, key: str) -> list[sqlite3.Row]:
+        """The active subscribers a 4xx deferred in this batch, by id."""
+        return self.db.execute(
+            "SELECT s.* FROM email_recipients r JOIN subscribers s ON s.id = r.subscriber_id"
+            " WHERE r.batch_key=? AND r.state='deferred' AND s.status='active' ORDER BY s.id",
+            (key,),
+        ).fetchall()
+
+    def batches_with_deferred(self) -> list[OutboxRow]:
+        """Sent batches with active subscribers still deferred, oldest first (tried again each run)."""
+        rows = self.db.execute(
+            "SELECT o.* FROM outbox o WHERE o.state='sent' AND o.key IN (SELECT r.batch_key FROM email_recipients r"
+            " JOIN subscribers s ON s.id = r.subscriber_id WHERE r.state='deferred' AND s.status='active')"
+            " ORDER BY o.created_at, o.key"
+        ).fetchall()
+        return [OutboxRow.from_row(r) for r in rows]
+
+    def recipient_problems(self, key: str | None = None) -> dict[str, list[dict[str, object]]]:
+        """Per batch key: its deferred and failed recipients (active or not), for outbox list and status."""
+        rows = self.db.execute(
+            "SELECT r.batch_key, r.state, r.code, r.error, r.attempts, r.updated_at, s.email, s.status"
+            " FROM email_recipients r JOIN subscribers s ON s.id = r.subscriber_id"
+            " WHERE r.state IN ('deferred', 'failed') AND (? IS NULL OR r.batch_key = ?)"
+            " ORDER BY r.batch_key, s.id",
+            (key, key),
+        ).fetchall()
+        out: dict[str, list[dict[str, object]]] = {}
+        for r in rows:
+            out.setdefault(r["batch_key"], []).append(
+                {
+                    "email": r["email"],
+                    "state": r["state"] if r["status"] == "active" or r["state"] == "failed" else "unsubscribed",
+                    "code": r["code"],
+                    "error": r["error"],
+                    "attempts": r["attempts"],
+                    "updated_at": r["updated_at"],
+                }
+            )
+        return out
+
+    def recipient_counts(self) -> dict[str, int]:
+        """SMTP recipients still deferred (active subscribers) and refused for good, over all batches."""
+        row = self.db.execute(
+            "SELECT count(*) FILTER (WHERE r.state='deferred' AND s.status='active'),"
+            " count(*) FILTER (WHERE r.state='failed')"
+            " FROM email_recipients r JOIN subscribers s ON s.id = r.subscriber_id"
+        ).fetchone()
+        return {"deferred": row[0] or 0, "failed": row[1] or 0}
+
+    def reopen_recipients(self, key: str) -> int:
+        """``outbox retry`` of a failed batch: its refused recipients are tried again too."""
+        with self.transaction() as db:
+            return db.execute(
+                "UPDATE email_recipients SET state='deferred', updated_at=? WHERE batch_key=? AND state='failed'",
+                (self.now(), key),
+            ).rowcount
 
     def mark_state(self, key: str, state: str, error: str | None = None) -> None:
-        """Move a message to pending (try again later), failed or uncertain, with the reason."""
+        """Move a message to pending (try again later), failed or uncertain, with the reason.
+
+        The reason is stored redacted (bot/redact.py): a server reply may echo a credential.
+        """
         with self.transaction() as db:
             db.execute(
                 "UPDATE outbox SET state=?, last_error=?, updated_at=? WHERE key=?",
-                (state, error, self.now(), key),
+                (state, redact_optional(error), self.now(), key),
             )
 
     def sent_since(self, channel: str, since: str) -> int:

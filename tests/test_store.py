@@ -280,3 +280,17 @@ def test_an_acceptance_renamed_by_the_venue_table_is_not_announced_again(store):
     assert store.listed({(raw.series, 2022)}) == []
     # a real second acceptance of the same paper is still new
     assert store.upsert(paper(events=(VenueEvent("ACL", 2022),)), source="lab").newly_accepted
+
+
+def test_due_order_is_venue_main_first_presentation_then_title_case_insensitively(store):
+    def p(title, arxiv, event):
+        return paper(title=title, arxiv=arxiv, events=(event,))
+
+    store.upsert(p("zeta", "2401.00001", VenueEvent("NeurIPS", 2024, presentation="poster")), source="lab")
+    store.upsert(p("Alpha", "2401.00002", VenueEvent("NeurIPS", 2024, presentation="poster")), source="lab")
+    store.upsert(p("beta", "2401.00003", VenueEvent("NeurIPS", 2024, presentation="oral")), source="lab")
+    store.upsert(p("Aaa", "2401.00004", VenueEvent("NeurIPS", 2024, "workshop", "FITML")), source="lab")
+    store.upsert(p("Mid", "2401.00005", VenueEvent("NeurIPS", 2024, presentation="spotlight")), source="lab")
+    store.upsert(p("first", "2401.00006", VenueEvent("eNeuro", 2021, "journal")), source="lab")
+    titles = [a.paper.title for a in store.due("mastodon")]
+    assert titles == ["first", "beta", "Mid", "Alpha", "zeta", "Aaa"]
