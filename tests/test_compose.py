@@ -399,3 +399,26 @@ def test_text_from_sources_never_pings_anyone():
 
     assert find_mentions(m.text) == []
     assert "#NLP" not in m.text.replace("\u200b", "X") and "c@d.org" in m.text
+
+
+@pytest.mark.parametrize("missing", ["links", "abstract", "code", "authors_members", "everything"])
+def test_no_dangling_label_or_emoji_for_a_missing_field(missing):
+    links = Links(arxiv="https://arxiv.org/abs/2405.01234", code=("https://github.com/x/y",))
+    kw: dict = {"abstract": "An abstract.", "links": links}
+    if missing in ("links", "everything"):
+        kw["links"] = Links()
+    if missing == "code":
+        kw["links"] = Links(arxiv="https://arxiv.org/abs/2405.01234")
+    if missing in ("abstract", "everything"):
+        kw["abstract"] = ""
+    if missing in ("authors_members", "everything"):
+        kw["members"] = ()
+    a = ann(**kw)
+    (m,) = post(a)
+    lines = [line.strip() for line in m.text.split("\n")]
+    assert "📄" not in lines and "💻" not in lines  # an emoji never stands alone
+    assert not any(line.endswith((":", "📄", "💻")) for line in lines if line)
+    d = compose_digest([a], T, Settings(group_name="Lab"))
+    for line in d.text.split("\n"):
+        assert not line.strip().endswith(("Authors:", "Lab authors:", "DOI:", "Code:", "arXiv:", "PDF:")), line
+    assert "Lab authors:" not in d.text or missing not in ("authors_members", "everything")
