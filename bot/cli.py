@@ -25,7 +25,7 @@ def _app(ctx: click.Context) -> Any:
 
     obj = ctx.ensure_object(dict)
     if "app" not in obj:
-        env = obj.get("env") or load_env()
+        env = obj.get("env") or load_env(config=obj.get("config"))
         obj["app"] = App.from_path(obj.get("config"), env, clock=obj.get("clock") or _default_clock())
         ctx.call_on_close(obj["app"].close)
     return obj["app"]
@@ -38,21 +38,82 @@ def _default_clock() -> Callable[[], Any]:
 
 
 def handles_errors(fn: Callable[..., int | None]) -> Callable[..., None]:
-    """Show BotErrors as one clear message (no traceback) with the right exit code."""
+    """Show BotErrors as one clear message (no traceback, secrets redacted) with the right exit code.
+
+    A damaged, foreign or busy store is reported the same way (exit 2) wherever it shows up.
+    """
 
     @wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> None:
+        from .redact import redact
+
         try:
             code = fn(*args, **kwargs) or 0
         except ConfigError as exc:
-            click.echo(f"error: {exc}", err=True)
+            click.echo(f"error: {redact(exc)}", err=True)
             code = 2
         except BotError as exc:
-            click.echo(f"error: {exc}", err=True)
+            click.echo(f"error: {redact(exc)}", err=True)
             code = 1
+        except Exception as exc:
+            store_error = _store_error(exc)
+            if store_error is None:
+                raise
+            click.echo(f"error: {redact(store_error)}", err=True)
+            code = 2
         sys.exit(code) if code else None
 
     return wrapper
+
+
+def _store_error(exc: Exception) -> Exception | None:
+    """An SQLite error that says the store is damaged, foreign or busy, as a clear StoreError."""
+    import sqlite3
+
+    if not isinstance(exc, sqlite3.Error):
+        return None
+    from .store import describe_sqlite_error
+
+    ctx = click.get_current_context(silent=True)
+    obj = ctx.find_root().obj if ctx is not None else None
+    app = obj.get("app") if isinstance(obj, dict) else None
+    return describe_sqlite_error(exc, app.config.store.path if app is not None else None)
+
+
+class _GlobalOptionsAnywhere(click.Group):
+    """``--config PATH`` and ``-v`` work before or after the subcommand (``paperbot check --config X``)."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        return super().parse_args(ctx, _hoist_global_options(args))
+
+
+def _hoist_global_options(args: list[str]) -> list[str]:
+    """Move ``--config PATH``/``--config=PATH``/``-v``/``--verbose`` given after the command in front of it."""
+    front: list[str] = []
+    i = 0
+    while i < len(args) and args[i].startswith("-"):  # global options already in front
+        front.append(args[i])
+        if args[i] == "--config" and i + 1 < len(args):
+            front.append(args[i + 1])
+            i += 1
+        i += 1
+    rest: list[str] = []
+    tail = args[i:]
+    j = 0
+    while j < len(tail):
+        arg = tail[j]
+        if arg == "--":
+            rest += tail[j:]
+            break
+        if arg in ("-v", "--verbose") or arg.startswith("--config="):
+            front.append(arg)
+        elif arg == "--config" and j + 1 < len(tail):
+            front += [arg, tail[j + 1]]
+            j += 1
+        else:
+            rest.append(arg)
+        j += 1
+    return front + rest
 
 
 def _echo_problems(problems: list[Any]) -> None:
@@ -67,7 +128,7 @@ def _json(data: object) -> None:
     out.write("\n")
 
 
-@click.group(context_settings=CONTEXT_SETTINGS)
+@click.group(cls=_GlobalOptionsAnywhere, context_settings=CONTEXT_SETTINGS)
 @click.option(
     "--config",
     "config_path",
@@ -79,7 +140,10 @@ def _json(data: object) -> None:
 @click.version_option(package_name="paperbot")
 @click.pass_context
 def cli(ctx: click.Context, config_path: str | None, verbose: bool) -> None:
-    """paperbot: announce your group's newly accepted papers by e-mail, on Mastodon and on a news page."""
+    """paperbot: announce your group's newly accepted papers by e-mail, on Mastodon and on a news page.
+
+    --config and -v may also follow the command: paperbot check --config PATH.
+    """
     ctx.ensure_object(dict)["config"] = config_path
     if verbose:
         import logging
@@ -163,12 +227,14 @@ def init(ctx: click.Context, mark_announced: bool, before: Any, as_json: bool) -
     store = app.store
     report = run_check(app.sources(), app.roster, store, problems=app.roster_problems)
     adopted = store.adopt_baseline(before=before.date() if before else None) if mark_announced else 0
+    undated = store.undated_counts(before.date()) if mark_announced and before else None
     if as_json:
         _json(
             {
                 "store": str(app.config.store.path),
                 "papers": store.counts()["papers"],
                 "adopted": adopted,
+                **({"undated": undated} if undated is not None else {}),
                 "warnings": [p.as_dict() for p in report.problems],
             }
         )
@@ -177,6 +243,11 @@ def init(ctx: click.Context, mark_announced: bool, before: Any, as_json: bool) -
         click.echo(f"store ready at {app.config.store.path} ({store.counts()['papers']} papers)")
         if mark_announced:
             click.echo(f"{adopted} accepted venue event(s) adopted as already announced; they will not be posted")
+            if undated and (undated["adopted"] or undated["due"]):
+                click.echo(
+                    f"undated (no accepted_on): {undated['adopted']} from years before {before.year} adopted, "
+                    f"{undated['due']} from {before.year} or later left to announce"
+                )
         else:
             click.echo(
                 f"{len(report.new)} accepted venue event(s) are due to be announced; run "
@@ -271,12 +342,22 @@ def publish(
 ) -> int:
     """Send what is due: Mastodon posts, the e-mail digest, news pages. Each message exactly once."""
     app = _app(ctx)
-    channels = _channels(app, channel)
+    channels = _require_channels(app, _channels(app, channel))
     if dry_run:
         with app.open_store_readonly() as store:
             messages, errors = _plan(app, store, channels)
         return _show_preview(messages, errors, as_json=as_json, out_dir=None, channels=channels)
     return _publish(ctx, app, channels, limit=limit, respect_hours=respect_hours, as_json=as_json)
+
+
+def _require_channels(app: Any, channels: list[str]) -> list[str]:
+    """publish and run with no channel enabled are a configuration error, not a silent success."""
+    if not channels:
+        raise ConfigError(
+            f"{app.config_path}: no channel is enabled, so there is nothing to publish: add"
+            " [channels.mastodon], [channels.email] or [channels.page] (or set enabled = true in one)"
+        )
+    return channels
 
 
 def _publish(
@@ -292,6 +373,7 @@ def _publish(
     import time
 
     from .publish import Pacing, Publisher
+    from .redact import redact, redact_data
 
     sleep = ctx.obj.get("sleep")
     if sleep is None:
@@ -299,9 +381,9 @@ def _publish(
     publisher = Publisher(app, app.store, sleep=sleep, channel_factory=ctx.obj.get("channel_factory"))
     summary = publisher.publish(channels, Pacing(limit=limit, respect_hours=respect_hours))
     if as_json:
-        _json({**(extra or {}), **summary.as_json()})
+        _json(redact_data({**(extra or {}), **summary.as_json()}))
     else:
-        click.echo(summary.text())
+        click.echo(redact(summary.text()))
     return 0 if summary.ok else 1
 
 
@@ -319,7 +401,7 @@ def run(ctx: click.Context, dry_run: bool, as_json: bool) -> int:
     from .ingest import check as run_check
 
     app = _app(ctx)
-    channels = app.config.enabled_channels()
+    channels = _require_channels(app, app.config.enabled_channels())
     if dry_run:
         with app.open_store_readonly() as ro:
             scratch = ro.copy_to_memory()
@@ -345,6 +427,58 @@ def run(ctx: click.Context, dry_run: bool, as_json: bool) -> int:
         extra={"check": report.as_json()},
     )
     return max(code, 1 if report.failed else 0)
+
+
+# --- news pages ------------------------------------------------------------------------------
+
+
+@cli.group()
+def pages() -> None:
+    """The news pages, their index and the Atom feed ([channels.page])."""
+
+
+@pages.command("rebuild")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@click.pass_context
+@handles_errors
+def pages_rebuild(ctx: click.Context, as_json: bool) -> int:
+    """Regenerate every news page, the index and the feed from the store (after a template change).
+
+    Shows what has been published on the page channel (nothing new is announced), writes each
+    file atomically and leaves a file alone when its bytes would not change. Exit 0 when done,
+    1 when a file could not be written or a template failed, 2 without [channels.page].
+    """
+    from .channels.page import PageChannel
+
+    app = _app(ctx)
+    page = app.config.channels.page
+    if page is None:
+        raise ConfigError(f"{app.config_path}: no [channels.page], so there are no news pages to rebuild")
+    with app.open_store_readonly() as store:
+        messages = app.rebuild_pages(store)
+    channel = PageChannel(page.dir)
+    outcome = channel.write([(m.path, m.text + "\n") for m in messages]) if messages else None
+    venues = sum(1 for m in messages if m.path not in ("index.html", "feed.atom"))
+    if as_json:
+        _json(
+            {
+                "dir": str(page.dir),
+                "venue_pages": venues,
+                "written": channel.written,
+                "unchanged": channel.unchanged,
+                "error": outcome.error if outcome else None,
+            }
+        )
+    elif not messages:
+        click.echo("nothing has been published on the page channel yet: no pages to rebuild")
+    elif outcome and outcome.status != "sent":
+        click.echo(f"error: {outcome.error}", err=True)
+    else:
+        click.echo(
+            f"rebuilt {venues} news page{'s' if venues != 1 else ''}, the index and the Atom feed in {page.dir}:"
+            f" {len(channel.written)} written, {len(channel.unchanged)} unchanged"
+        )
+    return 1 if outcome and outcome.status != "sent" else 0
 
 
 # --- subscribers and outbox ----------------------------------------------------------------
@@ -390,6 +524,7 @@ def subscribers_remove(ctx: click.Context, emails: tuple[str, ...]) -> int:
     With SendGrid and an ``asm_group_id`` they are also added to the ASM group's suppressions;
     if that fails the local unsubscribe still holds (a warning, same exit code).
     """
+    from .redact import redact
     from .unsubscribe import asm_mirror
 
     app = _app(ctx)
@@ -402,7 +537,9 @@ def subscribers_remove(ctx: click.Context, emails: tuple[str, ...]) -> int:
     if mirror is not None:
         error = mirror(list(emails))
         if error:
-            click.echo(f"warning: not mirrored into the SendGrid ASM group {email.asm_group_id}: {error}", err=True)
+            click.echo(
+                f"warning: not mirrored into the SendGrid ASM group {email.asm_group_id}: {redact(error)}", err=True
+            )
         else:
             click.echo(f"also suppressed in the SendGrid ASM group {email.asm_group_id}")
     return 0
@@ -558,9 +695,12 @@ def outbox() -> None:
 @handles_errors
 def outbox_list(ctx: click.Context, state: tuple[str, ...], as_json: bool) -> int:
     """List outbox messages with their state, attempts and last error."""
+    from .redact import redact_optional
+
     app = _app(ctx)
     with app.open_store_readonly() as store:
         rows = store.all_outbox(state or None)
+        problems = store.recipient_problems()  # SMTP recipients deferred (4xx) or refused (5xx), per batch
     data = [
         {
             "key": r.key,
@@ -570,11 +710,12 @@ def outbox_list(ctx: click.Context, state: tuple[str, ...], as_json: bool) -> in
             "paper_id": r.paper_id,
             "part": r.part,
             "attempts": r.attempts,
-            "error": r.last_error,
+            "error": redact_optional(r.last_error),  # stored redacted; older stores may hold raw replies
             "remote_id": r.remote_id,
             "remote_url": r.remote_url,
             "recipients": r.recipients,
             "delivered_through": r.delivered_through,
+            "recipient_problems": problems.get(r.key, []),
         }
         for r in rows
     ]
@@ -584,6 +725,13 @@ def outbox_list(ctx: click.Context, state: tuple[str, ...], as_json: bool) -> in
         for d in data:
             what = d["paper_id"] or f"{d['recipients']} recipient(s)"
             click.echo(f"{d['key']}\t{d['channel']}\t{d['state']}\t{what}\t{d['error'] or ''}")
+            for p in d["recipient_problems"]:
+                how = {
+                    "deferred": "deferred (temporary refusal; tried again at the next run)",
+                    "failed": "refused for good",
+                    "unsubscribed": "deferred, since unsubscribed (not tried again)",
+                }[str(p["state"])]
+                click.echo(f"    {p['email']}: {how}: {p['error']} (attempts: {p['attempts']})")
     return 0
 
 
@@ -598,6 +746,8 @@ def outbox_retry(ctx: click.Context, key: str) -> int:
     if row is None or row.state not in ("failed", "uncertain"):
         raise ConfigError(f"no failed or uncertain message with key {key!r} (see 'paperbot outbox list')")
     store.mark_state(key, "pending", f"retry requested after: {row.last_error}")
+    if row.state == "failed" and store.reopen_recipients(key):  # SMTP recipients refused for good: again too
+        click.echo(f"{key}: its refused recipients are tried again too")
     click.echo(f"{key}: pending again")
     return 0
 
@@ -618,4 +768,7 @@ def outbox_mark_sent(ctx: click.Context, key: str) -> int:
 
 
 def main() -> None:
+    from .redact import redacting_excepthook
+
+    sys.excepthook = redacting_excepthook(sys.excepthook)  # an unexpected traceback shows no secret
     cli(prog_name="paperbot")

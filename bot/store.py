@@ -1010,19 +1010,35 @@ class Store:
     def adopt_baseline(self, *, before: date | None = None) -> int:
         """Mark accepted events as already announced (a fresh install must not post years of papers).
 
-        With ``before``, only events accepted (or first seen) before that date.
+        With ``before``, only events accepted before that date. An event's date is its
+        ``accepted_on``; an *undated* event (most lab files give only a year) counts as accepted
+        in its venue year: adopted when that year is before ``before``'s year, left to announce
+        when it is the same year or later. ``undated_counts`` says how many went which way.
         """
         now = self.now()
+        cutoff = before.isoformat() if before else None
         with self.transaction() as db:
             cur = db.execute(
                 "UPDATE venue_events SET baseline_at = ? WHERE baseline_at IS NULL"
                 " AND status IN ('accepted', 'published')"
-                " AND (? IS NULL OR COALESCE(accepted_on, substr(accepted_seen_at, 1, 10)) < ?)"
+                " AND (? IS NULL OR (accepted_on IS NOT NULL AND accepted_on < ?)"
+                "      OR (accepted_on IS NULL AND year < ?))"
                 " AND NOT EXISTS (SELECT 1 FROM announcements a WHERE a.paper_id = venue_events.paper_id"
                 " AND a.venue_key = venue_events.venue_key)",
-                (now, before and before.isoformat(), before and before.isoformat()),
+                (now, cutoff, cutoff, before.year if before else None),
             )
             return cur.rowcount
+
+    def undated_counts(self, before: date) -> dict[str, int]:
+        """Accepted events without ``accepted_on``: adopted (venue year < before's year) or due."""
+        rows = self.db.execute(
+            "SELECT baseline_at IS NOT NULL AS adopted, count(*) FROM venue_events"
+            " WHERE accepted_on IS NULL AND status IN ('accepted', 'published') GROUP BY 1"
+        ).fetchall()
+        counts = {"adopted": 0, "due": 0}
+        for adopted, n in rows:
+            counts["adopted" if adopted else "due"] += n
+        return counts
 
     # --- sources ------------------------------------------------------------------------
 
@@ -1246,7 +1262,7 @@ class Store:
         cannot keep a batch open for ever.
         """
         now = self.now()
-        error = f"{code} {reply}".strip() if code else reply
+        error = redact_optional(f"{code} {reply}".strip() if code else reply)  # a reply may echo the login
         with self.transaction() as db:
             row = db.execute(
                 "SELECT first_at FROM email_recipients WHERE batch_key=? AND subscriber_id=?", (key, subscriber_id)

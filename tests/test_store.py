@@ -294,3 +294,11 @@ def test_due_order_is_venue_main_first_presentation_then_title_case_insensitivel
     store.upsert(p("first", "2401.00006", VenueEvent("eNeuro", 2021, "journal")), source="lab")
     titles = [a.paper.title for a in store.due("mastodon")]
     assert titles == ["first", "beta", "Mid", "Alpha", "zeta", "Aaa"]
+
+
+def test_adopt_baseline_dates_undated_events_by_their_venue_year(store):
+    store.upsert(paper(title="Old undated", arxiv="2201.00001", events=(VenueEvent("ICML", 2022),)), source="lab")
+    store.upsert(paper(title="This year undated", arxiv="2401.00001", events=(VenueEvent("ICML", 2024),)), source="lab")
+    assert store.adopt_baseline(before=date(2024, 9, 1)) == 1
+    assert [a.paper.title for a in store.due("mastodon")] == ["This year undated"]
+    assert store.undated_counts(date(2024, 9, 1)) == {"adopted": 1, "due": 1}
