@@ -66,7 +66,7 @@ def split_bibtex_authors(value: str) -> tuple[list[str], bool]:
             et_al = True
             continue
         name = display_name(person)
-        if name:
+        if name and name.casefold() != "and":  # a stray "and" of a malformed list is no person
             names.append(name)
     return names, et_al
 
