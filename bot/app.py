@@ -10,13 +10,14 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 from .config import Config, find_config, load_config
 from .models import Problem
+from .redact import install_log_redaction, secret_values, set_secrets
 from .roster import Roster, load_roster
 from .sources import Source, build_source
 from .store import Clock, Store, utc_now
@@ -28,14 +29,42 @@ def instance_cache_key(api_base_url: str | None) -> str:
     return f"mastodon.instance:{(api_base_url or '').rstrip('/')}"
 
 
-def load_env(cwd: Path | None = None, environ: Mapping[str, str] | None = None) -> dict[str, str]:
-    """The process environment over ``.env`` (python-dotenv): the real environment wins."""
+def load_env(
+    cwd: Path | None = None, environ: Mapping[str, str] | None = None, *, config: str | os.PathLike[str] | None = None
+) -> dict[str, str]:
+    """The process environment over ``.env`` files (python-dotenv).
+
+    Precedence, highest first: the real environment, the ``.env`` beside the config file, the
+    ``.env`` in the working directory. ``config`` is the ``--config`` path (else
+    ``$PAPERBOT_CONFIG``, which may itself come from the working directory's ``.env``, else the
+    default), so cron finds the secrets next to the config whatever its working directory.
+    """
+    real = dict(environ if environ is not None else os.environ)
+    here = (cwd or Path.cwd()) / ".env"
+    values = _dotenv(here)
+    config_path = find_config(config, {**values, **real})
+    if not config_path.is_absolute():
+        config_path = (cwd or Path.cwd()) / config_path
+    beside = config_path.parent / ".env"
+    if not _same_file(beside, here):
+        values.update(_dotenv(beside))
+    values.update(real)
+    return values
+
+
+def _dotenv(path: Path) -> dict[str, str]:
     from dotenv import dotenv_values
 
-    env_file = (cwd or Path.cwd()) / ".env"
-    values = {k: v for k, v in dotenv_values(env_file).items() if v is not None} if env_file.is_file() else {}
-    values.update(environ if environ is not None else os.environ)
-    return values
+    if not path.is_file():
+        return {}
+    return {k: v for k, v in dotenv_values(path).items() if v is not None}
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return a.resolve() == b.resolve()
+    except OSError:
+        return False
 
 
 @dataclass
@@ -47,6 +76,9 @@ class App:
 
     def __post_init__(self) -> None:
         set_default_table(self.venue_table)  # sources and composing read venues through it
+        # every error text printed, logged or stored from here on has these removed (bot/redact.py)
+        set_secrets(secret_values(self.env))
+        install_log_redaction()
 
     @cached_property
     def venue_table(self) -> VenueTable:
@@ -69,11 +101,13 @@ class App:
 
     @cached_property
     def store(self) -> Store:
-        return Store(self.config.store.path, clock=self.clock)
+        return Store(self.config.store.path, clock=self.clock, busy_timeout=self.config.store.busy_timeout)
 
     def open_store_readonly(self) -> Store:
         """A view of the store that cannot change it (preview, status)."""
-        return Store(self.config.store.path, clock=self.clock, readonly=True)
+        return Store(
+            self.config.store.path, clock=self.clock, readonly=True, busy_timeout=self.config.store.busy_timeout
+        )
 
     @cached_property
     def _roster(self) -> tuple[Roster, list[Problem]]:
@@ -132,13 +166,18 @@ class App:
             subject_max_chars=email.subject_max_chars if email else 150,
             page_title=page.title if page else "Papers",
             page_base_url=page.base_url if page else None,
+            feed_entries=page.feed_entries if page else 50,
         )
 
-    def compose(self, store: Store, channels: list[str] | None = None) -> tuple[list[Any], list[str]]:
+    def compose(
+        self, store: Store, channels: list[str] | None = None, *, now: datetime | None = None
+    ) -> tuple[list[Any], list[str]]:
         """Every message due now on ``channels`` (default: all enabled), and per-paper errors.
 
         Templates are checked first with a sample paper, so a template error stops here,
         before anything is sent. Preview and publish both come through this one path.
+        ``now`` is when the news pages say their due papers were announced (default: the clock);
+        publishing records the announcements at that same moment.
         """
         from .compose import Templates, check_templates, compose_digest, compose_pages, compose_posts, gc_paused
 
@@ -160,9 +199,28 @@ class App:
                     digest = compose_digest(due, templates, settings)
                     messages += [digest] if digest else []
                 elif channel == "page":
-                    conferences = {(a.event.series, a.event.year) for a in due}
-                    messages += compose_pages(due, store.listed(conferences), templates, settings)
+                    history = store.announced_conferences("page")
+                    listed = store.listed(set(history) | {(a.event.series, a.event.year) for a in due})
+                    at = now or self.clock()
+                    messages += compose_pages(due, listed, templates, settings, history=history, now=at)
         return messages, errors
+
+    def rebuild_pages(self, store: Store) -> list[Any]:
+        """Every news page, the index and the feed as published so far, from the store alone.
+
+        Papers not yet published on the page channel are left out (the next publish adds
+        them), so after a publish this gives the same bytes it wrote.
+        """
+        from .compose import Templates, check_templates, compose_pages, gc_paused
+
+        settings = self.compose_settings(store)
+        templates = Templates(self.config.templates.dir)
+        check_templates(templates, settings, ["page"])
+        with gc_paused():
+            pending = {(a.paper.id, a.event.key) for a in store.due("page")}
+            history = store.announced_conferences("page")
+            listed = [a for a in store.listed(set(history)) if (a.paper.id, a.event.key) not in pending]
+            return compose_pages([], listed, templates, settings, history=history, rebuild=True)
 
     def today(self) -> date:
         return self.clock().astimezone().date()

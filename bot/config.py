@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
@@ -27,7 +28,8 @@ MAX_CONFIG_BYTES = 1_000_000  # a config is a few kB; anything near this is not 
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # allow_inf_nan=False: TOML's inf and nan are never a timeout, an interval or a size
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 def _http_url(value: str | None) -> str | None:
@@ -43,6 +45,7 @@ def _http_url(value: str | None) -> str | None:
 
 class StoreConfig(_Strict):
     path: Path = Path("state/paperbot.db")
+    busy_timeout: float = Field(30.0, ge=0, le=3600)  # seconds to wait for another process's write, then exit 2
 
 
 class RosterConfig(_Strict):
@@ -57,7 +60,7 @@ class FileSourceConfig(_Strict):
     name: str | None = None
     format: Literal["yaml", "csv", "bibtex"] | None = None  # default: from the file extension
     base_url: str | None = None  # a relative `pdf` in the file resolves against it, e.g. "https://lab.example/"
-    max_source_bytes: int = Field(50_000_000, gt=0)  # larger files are refused, not read
+    max_source_bytes: int = Field(50_000_000, gt=0, le=2_000_000_000)  # larger files are refused, not read
 
     @field_validator("base_url")
     @classmethod
@@ -121,8 +124,8 @@ def _check_venues(venues: dict[str, VenueConfig]) -> dict[str, VenueConfig]:
 class MastodonConfig(_Strict):
     enabled: bool = True
     api_base_url: str | None = None
-    max_characters: int = Field(500, ge=50)  # used until the instance has told us its own
-    characters_reserved_per_url: int = Field(23, ge=1)
+    max_characters: int = Field(500, ge=50, le=100_000)  # used until the instance has told us its own
+    characters_reserved_per_url: int = Field(23, ge=1, le=1000)
     visibility: Literal["public", "unlisted", "private", "direct"] = "public"
     language: str | None = "en"
     spoiler_text: str = ""
@@ -130,11 +133,11 @@ class MastodonConfig(_Strict):
     max_thread_parts: int = Field(4, ge=2, le=20)
     mentions: bool = True  # mention members' Mastodon handles
     hashtags: list[str] = []  # added to every post, e.g. ["#MachineLearning"]
-    min_interval: float = Field(5.0, ge=0)
+    min_interval: float = Field(5.0, ge=0, le=3600)
     posting_hours: str | None = None  # "08:00-20:00", local time
-    max_per_run: int | None = Field(None, ge=1)
-    request_timeout: float = Field(30.0, gt=0)
-    max_attempts: int = Field(5, ge=1)
+    max_per_run: int | None = Field(None, ge=1, le=10_000)
+    request_timeout: float = Field(30.0, gt=0, le=600)
+    max_attempts: int = Field(5, ge=1, le=20)
 
     @field_validator("posting_hours")
     @classmethod
@@ -153,29 +156,38 @@ class EmailConfig(_Strict):
     from_name: str | None = None
     reply_to: str | None = None
     subject: str | None = None  # a Jinja2 template; default: the built-in subject.txt.j2
-    subject_max_chars: int = Field(150, ge=20)
-    excerpt_chars: int | None = Field(600, ge=50)  # abstract excerpt per paper; unset = full
+    subject_max_chars: int = Field(150, ge=20, le=998)  # 998: RFC 5322's line length
+    excerpt_chars: int | None = Field(600, ge=50, le=100_000)  # abstract excerpt per paper; unset = full
     api_host: str = "https://api.sendgrid.com"
-    asm_group_id: int | None = None
+    asm_group_id: int | None = Field(None, ge=1, le=2**31 - 1)
     sandbox_mode: bool = False
     categories: list[str] = ["paperbot"]
     unsubscribe_url: str | None = None  # e.g. "https://lab.example/unsubscribe?token={token}"
+    # optional second List-Unsubscribe method: "unsubscribe@lab.example" -> <mailto:…?subject=unsubscribe>
+    unsubscribe_mailto: str | None = None
     uncertain_policy: Literal["hold", "resend"] = "hold"
     batch_size: int = Field(1000, ge=1, le=1000)
-    request_timeout: float = Field(30.0, gt=0)
-    max_attempts: int = Field(4, ge=1)
+    request_timeout: float = Field(30.0, gt=0, le=600)
+    max_attempts: int = Field(4, ge=1, le=20)
     smtp_host: str | None = None
-    smtp_port: int | None = None
+    smtp_port: int | None = Field(None, ge=1, le=65535)
     smtp_user: str | None = None
     smtp_security: Literal["starttls", "ssl", "none"] = "starttls"
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False)
 
-    @field_validator("from_", "reply_to")
+    @field_validator("from_", "reply_to", "unsubscribe_mailto")
     @classmethod
     def _address(cls, value: str | None) -> str | None:
         if value is not None and (not value.isascii() or "@" not in value or any(c.isspace() for c in value)):
             raise ValueError(f"{value!r} is not a plain ASCII e-mail address (SendGrid refuses others)")
+        return value
+
+    @field_validator("unsubscribe_mailto")
+    @classmethod
+    def _mailto(cls, value: str | None) -> str | None:
+        if value is not None and any(c in value for c in '<>(),;:?&"%'):
+            raise ValueError(f"{value!r} must be a bare address like 'unsubscribe@lab.example', not a mailto: URL")
         return value
 
     @field_validator("categories")
@@ -194,12 +206,45 @@ class PageConfig(_Strict):
     dir: Path = Path("public")
     base_url: str | None = None  # where the pages are served, for the Atom feed's links
     title: str = "Papers"
+    feed_entries: int = Field(50, ge=1, le=10_000)  # the Atom feed keeps this many newest venue entries
 
 
 class ChannelsConfig(_Strict):
     mastodon: MastodonConfig | None = None
     email: EmailConfig | None = None
     page: PageConfig | None = None
+
+
+DURATION_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+MAX_ALERT_AFTER = 30 * 86400
+
+
+def parse_duration(value: str) -> int:
+    """Seconds in ``"90s"``, ``"30m"``, ``"6h"``, ``"1d"`` or ``"1h30m"``; ValueError otherwise."""
+    text = value.strip().lower().replace(" ", "")
+    parts = re.fullmatch(r"(?:\d+[smhd])+", text)
+    if not parts:
+        raise ValueError(f'expected a duration such as "30m", "6h" or "1d", got {value!r}')
+    return sum(int(n) * DURATION_UNITS[u] for n, u in re.findall(r"(\d+)([smhd])", text))
+
+
+class RunConfig(_Strict):
+    """``[run]``: how a ``run`` or ``publish`` reports trouble."""
+
+    # a channel rate-limited or failing for longer than this makes run/publish exit 1
+    alert_after: str = "6h"
+
+    @field_validator("alert_after")
+    @classmethod
+    def _alert_after(cls, value: str) -> str:
+        seconds = parse_duration(value)
+        if seconds > MAX_ALERT_AFTER:
+            raise ValueError(f'must be between "0s" and "30d" (got {value!r})')
+        return value
+
+    @property
+    def alert_after_seconds(self) -> int:
+        return parse_duration(self.alert_after)
 
 
 class GroupConfig(_Strict):
@@ -215,6 +260,7 @@ class Config(_Strict):
     templates: TemplatesConfig = TemplatesConfig()
     venues: dict[str, VenueConfig] = {}  # "NeurIPS 2024" (an event) or "MLHC" (a series, extends the venue table)
     channels: ChannelsConfig = ChannelsConfig()
+    run: RunConfig = RunConfig()
 
     @field_validator("venues")
     @classmethod
@@ -310,6 +356,8 @@ def _describe(path: Path, exc: ValidationError) -> str:
             ctx = err.get("ctx", {})
             key += ".type"
             msg = f"unknown type {ctx.get('tag')!r}; expected one of: {ctx.get('expected_tags')}"
+        elif err["type"] in _RANGE_ERRORS and (allowed := _allowed_range(err["loc"])):
+            msg = f"must be {allowed} (got {err.get('input')!r})"
         else:
             msg = err["msg"].removeprefix("Value error, ")
             shown = err.get("input")
@@ -317,6 +365,43 @@ def _describe(path: Path, exc: ValidationError) -> str:
                 msg += f" (got {shown!r})"
         lines.append(f"  {key}: {msg}")
     return "\n".join(lines)
+
+
+_RANGE_ERRORS = frozenset(
+    {"greater_than", "greater_than_equal", "less_than", "less_than_equal"}
+    | {"finite_number", "int_from_float", "int_parsing_size"}
+)
+
+
+def _allowed_range(loc: tuple[Any, ...]) -> str | None:
+    """The allowed range of the numeric key at ``loc``, in words: "a whole number from 1 to 20"."""
+    import annotated_types as at
+
+    model = _model_at(loc)
+    field = model.model_fields.get(str(loc[-1])) if model else None
+    if field is None:
+        return None
+    low = high = None
+    low_open = high_open = False
+    for m in field.metadata:
+        if isinstance(m, at.Ge):
+            low = m.ge
+        elif isinstance(m, at.Gt):
+            low, low_open = m.gt, True
+        elif isinstance(m, at.Le):
+            high = m.le
+        elif isinstance(m, at.Lt):
+            high, high_open = m.lt, True
+    if low is None and high is None:
+        return None
+    kind = "a whole number" if int in (field.annotation, *getattr(field.annotation, "__args__", ())) else "a number"
+    if low is not None and high is not None:
+        if not low_open and not high_open:
+            return f"{kind} from {low} to {high}"
+        return f"{kind} greater than {low} and at most {high}"
+    if low is not None:
+        return f"{kind} {'greater than' if low_open else 'of at least'} {low}"
+    return f"{kind} {'less than' if high_open else 'of at most'} {high}"
 
 
 def _key_path(loc: tuple[Any, ...]) -> str:

@@ -2,6 +2,7 @@
 
 BotError
 ├── ConfigError        bad or missing configuration: exit code 2
+│   └── StoreError     the state store is damaged, foreign, newer or busy: exit code 2
 ├── SourceError        a whole source could not be read (the others still run)
 ├── ComposeError       a template failed to load or render
 └── ChannelError       a channel could not deliver; ``retryable`` says whether trying again may help
@@ -16,6 +17,11 @@ class BotError(Exception):
 
 class ConfigError(BotError):
     """The configuration (or a file it names) is missing or invalid."""
+
+
+class StoreError(ConfigError):
+    """The state store cannot be used: damaged, not paperbot's, written by a newer paperbot, or
+    locked by another process for longer than ``[store] busy_timeout`` (exit code 2)."""
 
 
 class SourceError(BotError):

@@ -20,13 +20,14 @@ import logging
 import math
 import random
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from .channels import Outcome
 from .compose import Message
 from .errors import ConfigError
+from .redact import redact
 from .store import OutboxRow, Store
 
 log = logging.getLogger("paperbot.publish")
@@ -38,6 +39,7 @@ MAX_WAIT = 15 * 60  # longer rate-limit waits end the run for that channel: the 
 MAX_WAITS = 10  # rate-limit waits per message in one run, so a server that always answers 429 cannot hang it
 SENDGRID_MAX_BYTES = 30 * 2**20  # SendGrid: a whole message must be under 30 MB, or 413
 PERSONALIZATIONS_ALLOWANCE = 1000 * 600  # up to 1,000 recipients with their headers and custom_args
+DEFER_GIVE_UP = timedelta(days=3)  # an SMTP recipient still refused with 4xx this long after the first: failed
 
 
 @dataclass
@@ -49,11 +51,17 @@ class ChannelReport:
     deferred: int = 0  # of those, held back by errors that retries did not overcome
     errors: list[str] = field(default_factory=list)
     stopped: str | None = None
+    trouble: str | None = None  # rate limited or failing this run: "rate limited until …"
+    trouble_since: str | None = None  # since when (across runs) the channel has been in trouble
+    alert: str | None = None  # in trouble for longer than [run] alert_after: the run exits 1
+    busy: bool = False  # another run holds the channel's publishing lock: left to it
+    paused: bool = False  # nothing was tried (outside posting hours): says nothing about trouble
 
 
 @dataclass
 class Summary:
     channels: dict[str, ChannelReport] = field(default_factory=dict)
+    awaiting: list[str] = field(default_factory=list)  # failed or uncertain messages awaiting a decision
 
     def channel(self, name: str) -> ChannelReport:
         return self.channels.setdefault(name, ChannelReport())
@@ -63,8 +71,11 @@ class Summary:
 
     @property
     def ok(self) -> bool:
-        problems = self.total("failed") + self.total("uncertain") + self.total("deferred")
-        return not problems and not any(c.stopped for c in self.channels.values())
+        """Exit 0? Not while a message failed or is uncertain (this run or an earlier one, until the
+        operator decides), retries did not get through, a channel was stopped, or one has been in
+        trouble for longer than alert_after. A rate limit is normal until then: the next run resumes."""
+        problems = self.total("failed") + self.total("uncertain") + self.total("deferred") + len(self.awaiting)
+        return not problems and not any(c.stopped or c.alert for c in self.channels.values())
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -80,10 +91,15 @@ class Summary:
                     "uncertain": c.uncertain,
                     "waiting": c.waiting,
                     "stopped": c.stopped,
+                    "trouble": c.trouble,
+                    "trouble_since": c.trouble_since,
+                    "alert": c.alert,
+                    "busy": c.busy,
                     "errors": c.errors,
                 }
                 for n, c in self.channels.items()
             },
+            "awaiting_decision": self.awaiting,
         }
 
     def text(self) -> str:
@@ -97,8 +113,21 @@ class Summary:
                 line += f" ({c.deferred} held back by errors)"
             if c.stopped:
                 line += f" (stopped: {c.stopped})"
+            if c.busy:
+                line += " (another paperbot run is publishing on this channel: left to it)"
             lines.append(line)
             lines += [f"    - {e}" for e in c.errors]
+            if c.trouble and not c.alert:
+                since = f" since {c.trouble_since}" if c.trouble_since else ""
+                lines.append(f"    waiting: {c.trouble}{since}; the next run resumes")
+            if c.alert:
+                lines.append(f"    ALERT: {c.alert}")
+        if self.awaiting:
+            n = len(self.awaiting)
+            lines.append(
+                f"{n} message{'s' if n != 1 else ''} failed or uncertain, awaiting your decision:"
+                " 'paperbot outbox list', then 'outbox retry KEY' or 'outbox mark-sent KEY'"
+            )
         return "\n".join(lines)
 
 
@@ -126,6 +155,7 @@ class Publisher:
         self.rng = rng or random.Random()
         self._factory = channel_factory or self._build_channel
         self.summary = Summary()
+        self._deferred_now: set[tuple[str, int]] = set()  # SMTP recipients deferred in this run: not again
 
     def now(self) -> datetime:
         return self.app.clock()
@@ -157,11 +187,11 @@ class Publisher:
             e = cfg.email
             if not e.from_:
                 raise ConfigError(f"{self.app.config_path}: [channels.email] from is required to publish")
-            if not e.unsubscribe_url or "{token}" not in e.unsubscribe_url:
-                raise ConfigError(
-                    f"{self.app.config_path}: [channels.email] unsubscribe_url must be set and contain {{token}},"
-                    ' e.g. "https://lab.example/unsubscribe?token={token}" (every digest carries a one-click link)'
-                )
+            from .channels.email import unsubscribe_problem
+
+            problem = unsubscribe_problem(e)
+            if problem:
+                raise ConfigError(f"{self.app.config_path}: {problem}")
             if e.provider == "smtp":
                 from .channels.email import SmtpChannel
 
@@ -170,7 +200,7 @@ class Publisher:
                 password = self.app.env.get("SMTP_PASSWORD")
                 if e.smtp_user and not password:
                     self._secret("SMTP_PASSWORD", "the SMTP password for smtp_user")
-                return SmtpChannel(e, password)
+                return SmtpChannel(e, password, clock=self.app.clock)
             from .channels.email import SendGridChannel
 
             return SendGridChannel(e, self._secret("SENDGRID_API_KEY", "a SendGrid API key with Mail Send access"))
@@ -204,7 +234,7 @@ class Publisher:
                     )
         fresh_channels = [c for c in channels if not (c == "email" and self.store.open_digest())]
         fresh, errors = self.app.compose(self.store, fresh_channels)
-        return queued + fresh, errors
+        return [_example_links(m) for m in queued + fresh], errors
 
     def _limit(self) -> int:
         return self.app.compose_settings(self.store).limits.max_characters
@@ -214,16 +244,53 @@ class Publisher:
     def publish(self, channels: list[str], pacing: Pacing) -> Summary:
         for name in channels:
             report = self.summary.channel(name)
-            channel = self._factory(name)
-            if name == "mastodon":
-                self._mastodon(channel, report, pacing)
-            elif name == "email" and self.app.config.channels.email.sandbox_mode:
-                self._sandbox_email(channel, report)
-            elif name == "email":
-                self._email(channel, report)
-            elif name == "page":
-                self._pages(channel, report)
+            # One run at a time per channel: concurrent runs never send a message twice, and pacing
+            # (min_interval, max_per_run) holds across them. Claims are compare-and-set besides.
+            with self.store.channel_lock(name) as ours:
+                if not ours:
+                    report.busy = True
+                    log.info("%s: another paperbot run is publishing on this channel; left to it", name)
+                    continue
+                channel = self._factory(name)
+                if name == "mastodon":
+                    self._mastodon(channel, report, pacing)
+                elif name == "email" and self.app.config.channels.email.sandbox_mode:
+                    self._sandbox_email(channel, report)
+                elif name == "email":
+                    self._email(channel, report)
+                elif name == "page":
+                    self._pages(channel, report)
+                self._track_trouble(name, report)
+        self.summary.awaiting = [r.key for r in self.store.awaiting_decision(channels)]
         return self.summary
+
+    def _track_trouble(self, name: str, report: ChannelReport) -> None:
+        """Remember since when a channel has been rate limited or failing; alert past alert_after.
+
+        A run that had no trouble on the channel clears it; a run that tried nothing (outside
+        posting hours) leaves it as it was.
+        """
+        reason = report.trouble
+        if not reason and report.stopped:
+            reason = f"stopped: {report.stopped}"
+        if not reason and report.deferred:
+            reason = "failing: retries did not get through"
+        key = f"trouble:{name}"
+        if not reason:
+            if not report.paused:
+                self.store.delete_kv(key)
+            return
+        stored = self.store.get_kv(key)
+        since = json.loads(stored)["since"] if stored else self.now().astimezone(UTC).isoformat(timespec="seconds")
+        self.store.set_kv(key, json.dumps({"since": since, "reason": reason}))
+        report.trouble = report.trouble or reason
+        report.trouble_since = since
+        limit = self.app.config.run.alert_after_seconds
+        if (self.now() - datetime.fromisoformat(since)).total_seconds() >= limit:
+            report.alert = (
+                f"{name} has been in trouble since {since} ({reason}), longer than"
+                f" [run] alert_after = {self.app.config.run.alert_after!r}"
+            )
 
     # Mastodon -------------------------------------------------------------------------------
 
@@ -253,6 +320,7 @@ class Publisher:
 
             if not within_hours(self.now().astimezone(), parse_hours(cfg.posting_hours)):
                 report.waiting = len(rows)
+                report.paused = True
                 log.info("mastodon: outside posting hours %s; %d post(s) wait", cfg.posting_hours, len(rows))
                 return
         limit = pacing.limit
@@ -277,8 +345,11 @@ class Publisher:
                     continue
                 if self._quota_left() <= 0:
                     report.waiting += len(thread) - i
+                    resume = _iso(self.now().timestamp() // QUOTA_WINDOW * QUOTA_WINDOW + QUOTA_WINDOW)
+                    report.trouble = f"account quota of {STATUS_QUOTA} statuses per 3 hours reached until {resume}"
                     report.errors.append(
-                        f"account quota of {STATUS_QUOTA} statuses per 3 hours reached; the rest waits for the next run"
+                        f"account quota of {STATUS_QUOTA} statuses per 3 hours reached; the rest waits for the first"
+                        f" run after {resume}"
                     )
                     stop = True
                     break
@@ -309,9 +380,14 @@ class Publisher:
                     report.stopped = result.error
                     report.waiting += 1
                     stop = True
+                elif result.status == "skipped":  # another run claimed it first: the thread is its
+                    report.waiting += len(thread) - i
+                    break
                 else:  # retries exhausted, or a long rate-limit wait: try again next run
                     report.waiting += 1
                     report.deferred += result.status == "retry"
+                    if result.status == "wait":
+                        report.trouble = result.error
                     report.errors.append(f"post {row.paper_id} part {row.part}: {result.error}; will retry")
                     stop = True
 
@@ -341,6 +417,7 @@ class Publisher:
             row.key,
             lambda: channel.post(row.text, key=row.key, spoiler_text=row.spoiler_text, in_reply_to_id=parent),
             max_attempts=max_attempts,
+            claim=row,
         )
 
     def _backoff(self, attempt: int) -> float:
@@ -356,6 +433,8 @@ class Publisher:
             log.info("email: %d address(es) unsubscribed from the ASM group", n)
         elif suppressed is None:
             report.errors.append("could not read the ASM group's unsubscribes; SendGrid still drops them itself")
+        if not self._retry_deferred(channel, report, cfg):
+            return
         composed = False
         while True:
             digest = self.store.open_digest()
@@ -437,6 +516,8 @@ class Publisher:
             outcome = self._send_batch(channel, content, batch, recipients, cfg)
             if outcome.status == "sent":
                 report.sent += 1
+                if outcome.error:  # recipients an SMTP server deferred or refused
+                    report.errors.append(f"batch {batch.key}: {outcome.error}")
             elif outcome.status == "uncertain":
                 report.uncertain += 1
                 report.errors.append(f"batch {batch.key}: {outcome.error}")
@@ -448,20 +529,108 @@ class Publisher:
                 report.stopped = outcome.error
                 report.waiting += 1
                 return False
+            elif outcome.status == "skipped":  # another run claimed the batch first: the digest is its
+                return False
             else:
                 report.waiting += 1
                 report.deferred += outcome.status == "retry"
+                if outcome.status == "wait":
+                    report.trouble = outcome.error
                 report.errors.append(f"batch {batch.key}: {outcome.error}; will retry")
                 return False
 
     def _recipients(self, batch: OutboxRow) -> list[Any]:
-        """The batch's active subscribers not yet confirmed delivered (read afresh for each attempt)."""
+        """The batch's active subscribers not yet confirmed delivered (read afresh for each attempt):
+        those an SMTP server deferred in an earlier run, then those after the last confirmed one."""
         from .channels.email import Recipient
 
+        deferred = [
+            r for r in self.store.deferred_recipients(batch.key) if (batch.key, r["id"]) not in self._deferred_now
+        ]
         return [
             Recipient(r["id"], r["email"], r["name"], r["token"])
-            for r in self.store.subscribers(first=batch.next_subscriber, last=batch.last_subscriber)
+            for rows in (deferred, self.store.subscribers(first=batch.next_subscriber, last=batch.last_subscriber))
+            for r in rows
         ]
+
+    def _recorder(self, key: str, counts: dict[str, int] | None = None) -> Callable[..., None]:
+        """The channel's per-recipient callback: ``(r)`` delivered, ``(r, refusal)`` refused by SMTP."""
+
+        def record(r: Any, refusal: Any = None) -> None:
+            if refusal is None:
+                self.store.mark_delivered(key, r.id)
+                state = "sent"
+            else:
+                state = self.store.mark_refused(
+                    key,
+                    r.id,
+                    code=refusal.code,
+                    reply=redact(refusal.reply),
+                    permanent=refusal.permanent,
+                    give_up_after=DEFER_GIVE_UP,
+                )
+                if state == "deferred":
+                    self._deferred_now.add((key, r.id))
+            if counts is not None:
+                counts[state] = counts.get(state, 0) + 1
+
+        return record
+
+    def _retry_deferred(self, channel: Any, report: ChannelReport, cfg: Any) -> bool:
+        """Mail the recipients an SMTP server deferred (4xx) in an earlier run; False to stop the channel.
+
+        Each such batch is claimed (sending) while its deferred recipients are tried once more, so
+        a crash meanwhile is reported like any interrupted batch; afterwards it is sent again, its
+        recipients recorded one by one (delivered, deferred once more, or failed for good).
+        """
+        from .channels.email import Digest
+
+        for batch in self.store.batches_with_deferred():
+            recipients = self._recipients(batch)
+            if not recipients:
+                continue
+            d = self.store.digest(batch.digest_id or "")
+            content = Digest(d["id"], d["subject"], d["text"], d["html"])
+            log.info("email: batch %s: trying %d deferred recipient(s) again", batch.key, len(recipients))
+            counts: dict[str, int] = {}
+            if not self.store.mark_sending(batch.key, expect=(batch.state, batch.attempts)):
+                continue  # another run claimed it meanwhile
+            outcome = channel.send_batch(
+                content, recipients, batch_key=batch.key, delivered=self._recorder(batch.key, counts)
+            )
+            if outcome.error:
+                outcome = replace(outcome, error=redact(outcome.error))
+            note = f"batch {batch.key} (deferred recipients): {outcome.error}"
+            if outcome.status == "sent" or (
+                outcome.status == "failed" and counts.get("failed") and not counts.get("sent")
+            ):
+                # every deferred recipient settled one way or another: the batch is sent as before
+                self.store.mark_state(batch.key, "sent", outcome.error)
+                report.sent += 1
+                if outcome.error:
+                    report.errors.append(note)
+                continue
+            if outcome.status == "uncertain" and cfg.uncertain_policy == "hold":
+                self.store.mark_state(batch.key, "uncertain", outcome.error)
+                report.uncertain += 1
+                report.errors.append(note)
+                continue
+            if outcome.status == "failed":  # the sender was refused: a config problem
+                self.store.mark_state(batch.key, "failed", outcome.error)
+                report.failed += 1
+                report.errors.append(note)
+                return False
+            # not reached, or in doubt under "resend": still deferred, tried again at the next run
+            self.store.mark_state(batch.key, "sent", outcome.error)
+            if outcome.status == "stop":
+                report.stopped = outcome.error
+                return False
+            report.waiting += 1
+            report.deferred += outcome.status == "retry"
+            report.errors.append(f"{note}; tried again at the next run")
+            if outcome.status != "uncertain":
+                return False
+        return True
 
     def _send_batch(self, channel: Any, content: Any, batch: OutboxRow, recipients: list[Any], cfg: Any) -> Outcome:
         todo = [recipients]
@@ -473,32 +642,47 @@ class Publisher:
             if not recipients:
                 return Outcome("sent")
             log.info("email: sending batch %s to %d recipient(s)", batch.key, len(recipients))
-            return channel.send_batch(
-                content, recipients, batch_key=batch.key, delivered=lambda r: self.store.mark_delivered(batch.key, r.id)
-            )
+            return channel.send_batch(content, recipients, batch_key=batch.key, delivered=self._recorder(batch.key))
 
         return self._deliver(
             batch.key,
             attempt,
             max_attempts=cfg.max_attempts,
             resend_uncertain=cfg.uncertain_policy == "resend",
+            claim=batch,
         )
 
     def _deliver(
-        self, key: str, send: Callable[[], Outcome], *, max_attempts: int, resend_uncertain: bool = False
+        self,
+        key: str,
+        send: Callable[[], Outcome],
+        *,
+        max_attempts: int,
+        resend_uncertain: bool = False,
+        claim: OutboxRow | None = None,
     ) -> Outcome:
         """Claim, send and finalise one outbox message, applying the retry and wait policy.
 
-        Retries (5xx, network) back off with jitter up to ``max_attempts``; rate limits are
-        waited out when the reset is near (at most ``MAX_WAITS`` times), otherwise the message
-        stays pending for the next run; "stop" puts it back to pending; "failed" and
-        "uncertain" are recorded (uncertain is sent again only under ``resend_uncertain``).
+        The claim is a compare-and-set on the row as ``claim`` was read (state and attempts): if
+        another run claimed it meanwhile, nothing is sent ("skipped"). Retries (5xx, network)
+        back off with jitter up to ``max_attempts``; rate limits are waited out when the reset
+        is near (at most ``MAX_WAITS`` times), otherwise the message stays pending for the next
+        run; "stop" puts it back to pending; "failed" and "uncertain" are recorded (uncertain is
+        sent again only under ``resend_uncertain``). Error texts are redacted before anything
+        else sees them (bot/redact.py).
         """
         attempt = waits = 0
+        expect = (claim.state, claim.attempts) if claim is not None else None
         while True:
             attempt += 1
-            self.store.mark_sending(key)
+            if not self.store.mark_sending(key, expect=expect):
+                log.info("%s: claimed by another paperbot run; not sent here", key[:12])
+                return Outcome("skipped", error="claimed by another paperbot run")
+            if expect is not None:
+                expect = ("sending", expect[1] + 1)
             outcome = send()
+            if outcome.error:
+                outcome = replace(outcome, error=redact(outcome.error))
             if outcome.status == "sent":
                 self.store.mark_sent(key, remote_id=outcome.remote_id, remote_url=outcome.remote_url)
                 return outcome
@@ -534,7 +718,10 @@ class Publisher:
     # Pages ----------------------------------------------------------------------------------
 
     def _pages(self, channel: Any, report: ChannelReport) -> None:
-        messages, errors = self.app.compose(self.store, ["page"])
+        # the pages show the moment their new papers are recorded as announced: a rebuild
+        # from the store then gives the same bytes
+        at = self.store.clock()
+        messages, errors = self.app.compose(self.store, ["page"], now=at)
         report.errors += errors
         if not messages:
             return
@@ -546,7 +733,7 @@ class Publisher:
         pairs = [p for m in messages for p in m.pairs]
         with self.store.transaction() as db:
             for pid, vkey in pairs:
-                self.store.mark_announced(pid, vkey, "page", remote_url=str(channel.folder), db=db)
+                self.store.mark_announced(pid, vkey, "page", remote_url=str(channel.folder), db=db, at=at)
         report.sent += len(messages)
 
 
@@ -558,11 +745,22 @@ def _threads(rows: list[OutboxRow]) -> list[list[OutboxRow]]:
     return [sorted(g, key=lambda r: r.part) for g in groups.values()]
 
 
+def _example_links(m: Message) -> Message:
+    """A digest as the preview shows it: a marked example unsubscribe link, never a raw placeholder."""
+    if m.channel != "email" or m.kind != "digest":
+        return m
+    from .channels.email import preview_body
+
+    text, html = preview_body(m.text, m.html)
+    return replace(m, text=text, html=html, length=len(text))
+
+
 def _interrupted(batch: OutboxRow, provider: str) -> str:
     if provider == "smtp":
         return (
             "a crash interrupted this batch; every recipient up to subscriber id"
-            f" {batch.next_subscriber - 1} is confirmed, the next one may or may not have got it."
+            f" {batch.next_subscriber - 1} is confirmed (except any deferred by a temporary refusal),"
+            " the one in flight may or may not have got it."
             " 'paperbot outbox retry KEY' mails the rest from that one on; 'mark-sent KEY' drops them"
         )
     return (

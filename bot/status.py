@@ -64,6 +64,7 @@ def collect(store: Store, channels: list[str], *, path: Path) -> dict[str, Any]:
         "channels": all_channels,
         "venues": venues,
         "subscribers": {"active": subscribers.get("active", 0), "unsubscribed": subscribers.get("unsubscribed", 0)},
+        "email_recipients": store.recipient_counts(),  # SMTP: deferred by a 4xx, refused by a 5xx
     }
 
 
@@ -91,6 +92,12 @@ def render(data: dict[str, Any]) -> str:
             f"attention: {item['title']!r} ({item['conference']}) was {item['note'].split(',')[0]} on "
             f"{', '.join(item['channels'])} and is now {item['status']} in {item['source']}: nothing is deleted "
             "automatically; correct the announcement by hand if needed"
+        )
+    rcpt = data.get("email_recipients") or {}
+    if rcpt.get("deferred") or rcpt.get("failed"):
+        lines.append(
+            f"e-mail recipients: {rcpt.get('deferred', 0)} deferred by a temporary SMTP refusal (tried again at"
+            f" the next run), {rcpt.get('failed', 0)} refused for good; see 'paperbot outbox list'"
         )
     if not channels:
         lines.append("no channels configured: add [channels.mastodon], [channels.email] or [channels.page]")

@@ -470,12 +470,16 @@ class Store:
                     self.db = sqlite3.connect(uri, uri=True, isolation_level=None, timeout=self._quiet_wait)
             else:
                 self.db = sqlite3.connect(str(path), isolation_level=None, timeout=self._quiet_wait)
+                self._applied()  # another program's database, or a newer paperbot's: refused untouched
                 self._retry_busy(lambda: self.db.execute("PRAGMA journal_mode=WAL"))
                 self.db.execute("PRAGMA synchronous=FULL")
             self.db.execute("PRAGMA foreign_keys=ON")
             self.db.row_factory = sqlite3.Row
         except sqlite3.Error as exc:
             raise describe_sqlite_error(exc, path, opening=True) from None
+        except StoreError:
+            self.db.close()
+            raise
         self.readonly = readonly
         try:
             if not readonly:

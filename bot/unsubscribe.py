@@ -395,7 +395,9 @@ def create_app(config_path: str | Path | None = None, env: Mapping[str, str] | N
     """
     from .app import App, load_env
 
-    app = App.from_path(str(config_path) if config_path else None, env if env is not None else load_env())
+    app = App.from_path(
+        str(config_path) if config_path else None, env if env is not None else load_env(config=config_path)
+    )
     wsgi, why_not = build(app.config, app.env, clock=app.clock)
     if why_not:
         log.warning("unsubscribe: %s", why_not)

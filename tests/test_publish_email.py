@@ -463,12 +463,16 @@ def test_missing_api_key_exits_2(project, sg):
     assert sg.requests == []
 
 
-@pytest.mark.parametrize("url", [None, "https://lab.example/unsubscribe"])
-def test_missing_or_tokenless_unsubscribe_url_exits_2(project, sg, url):
-    setup_lab(project, sg.url, n=1, unsubscribe_url=url)
+@pytest.mark.parametrize(
+    ("url", "group"), [(None, None), ("https://lab.example/unsubscribe", None), ("https://lab.example/u", GROUP)]
+)
+def test_missing_or_tokenless_unsubscribe_url_exits_2(project, sg, url, group):
+    """Without an ASM group an unsubscribe_url is required; a tokenless one is wrong even with a group."""
+    setup_lab(project, sg.url, n=1, unsubscribe_url=url, asm_group_id=group)
     code, out, err = publish(project)
     assert code == 2
-    assert "unsubscribe_url must be set and contain {token}" in err
+    assert "[channels.email] unsubscribe_url must be set and contain {token}" in err
+    assert ("asm_group_id" in err) == (url is None)  # the alternative is named where it applies
     assert sg.requests == []
 
 
@@ -706,8 +710,8 @@ class SmtpCrashing:
         return []
 
     def send_batch(self, digest, recipients, *, batch_key, delivered=None):
-        def record(r):
-            delivered(r)
+        def record(r, *refusal):
+            delivered(r, *refusal)
             self.done += 1
             if self.done == self.crash_after:
                 raise SimulatedCrash

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-Status = Literal["sent", "retry", "wait", "failed", "uncertain", "stop"]
+Status = Literal["sent", "retry", "wait", "failed", "uncertain", "stop", "skipped"]
 
 
 @dataclass(frozen=True)
@@ -23,6 +23,7 @@ class Outcome:
     failed     rejected for good (e.g. 422 validation): record ``error`` and go on
     uncertain  may or may not have been delivered (timeout after sending, no idempotency)
     stop       the channel cannot work (401/403, bad credentials): stop it for this run
+    skipped    (the publisher's own) another run claimed the message first: nothing was sent
     """
 
     status: Status

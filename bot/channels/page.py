@@ -1,7 +1,8 @@
 """The news page channel: files written atomically into a folder a web server serves.
 
 Each file is written to a temporary name in the same folder, flushed to disk, then
-renamed over the old one, so a reader sees the old page or the new one, never half.
+renamed over the old one, so a reader sees the old page or the new one, never half. A file
+whose bytes would not change is left alone (its modification time too, for web caches).
 """
 
 from __future__ import annotations
@@ -18,15 +19,32 @@ class PageChannel:
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
+        self.written: list[str] = []  # by the last write: files replaced or created
+        self.unchanged: list[str] = []  # by the last write: files that already had these bytes
 
     def write(self, files: list[tuple[str, str]]) -> Outcome:
+        self.written, self.unchanged = [], []
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
             for name, text in files:
-                atomic_write(self.folder / name, text)
+                path = self.folder / name
+                if _same(path, text):
+                    self.unchanged.append(name)
+                    continue
+                atomic_write(path, text)
+                self.written.append(name)
         except OSError as exc:
             return Outcome("failed", error=f"cannot write to {self.folder}: {exc}")
         return Outcome("sent", remote_url=str(self.folder))
+
+
+def _same(path: Path, text: str) -> bool:
+    """Whether ``path`` is a regular file holding exactly ``text`` (UTF-8)."""
+    data = text.encode("utf-8")
+    try:
+        return path.is_file() and path.stat().st_size == len(data) and path.read_bytes() == data
+    except OSError:
+        return False
 
 
 def atomic_write(path: Path, text: str) -> None:

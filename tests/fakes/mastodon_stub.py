@@ -81,7 +81,9 @@ class MastodonStub:
         clock=time.time,
         host: str = "127.0.0.1",
         port: int = 0,
+        idempotency: bool = True,
     ):
+        self.idempotency = idempotency  # False: a server that ignores Idempotency-Key (concurrency tests)
         self.max_characters = max_characters
         self.url_length = url_length
         self.statuses_limit = statuses_limit
@@ -152,7 +154,8 @@ class MastodonStub:
         endpoint: str | None = CREATE,
     ) -> None:
         """Answer the next matching request with `status` and do nothing else.
-        Default body: {"error": <Mastodon's text for that status>}; 429 adds rate-limit headers."""
+        Default body: {"error": <Mastodon's text for that status>}; 429 adds rate-limit headers.
+        A callable body is called with the request's headers (a server that echoes them)."""
         with self._lock:
             self._faults.append(
                 {"kind": "fail", "status": status, "body": body, "headers": headers, "endpoint": endpoint}
@@ -196,7 +199,7 @@ class MastodonStub:
             reply_to = params.get("in_reply_to_id") or None
             if reply_to is not None and str(reply_to) not in self._by_id:
                 return 404, {"error": "Record not found"}, headers
-            if key is not None:
+            if key is not None and self.idempotency:
                 hit = self._idempotency.get((account["id"], key))
                 if hit and now - hit[1] < IDEMPOTENCY_TTL:
                     return 200, self._by_id[hit[0]], headers
@@ -446,6 +449,8 @@ class _Handler(BaseHTTPRequestHandler):
     def _fault(self, fault: dict, account: dict | None) -> None:
         status = fault["status"]
         body = fault["body"] if fault["body"] is not None else {"error": DEFAULT_ERRORS.get(status, "Error")}
+        if callable(body):
+            body = body(dict(self.headers.items()))
         headers = dict(fault["headers"] or {})
         if status == 429:
             stub = self.stub

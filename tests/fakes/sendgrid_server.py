@@ -15,6 +15,13 @@ It also serves an ASM group's suppressions: `GET /v3/asm/groups/{id}/suppression
 (`fake.suppressions[id]`), `POST` adds `{"recipient_emails": [...]}` (201; faults apply as to
 Mail Send). Upstream refuses no group id: an unknown one puts the addresses on the global list.
 
+`rendered()` shows each delivered recipient's message as SendGrid would build it: the
+personalization's `substitutions` applied to subject and content, and the unsubscribe-group tags
+(`<%asm_group_unsubscribe_raw_url%>` and friends) filled in with a per-recipient URL, but only
+when the request names an `asm.group_id` (without one SendGrid leaves them as they are:
+sendgrid/sendgrid-nodejs#1178). The tags are also filled in in headers (List-Unsubscribe); that
+SendGrid does so there is an assumption (platform-rules.md §2 lists the tags as unverified).
+
     with FakeSendGrid(api_key="SG.test") as sg:
         client = SendGridAPIClient(api_key="SG.test", host=sg.url)
         client.send(mail)
@@ -23,6 +30,7 @@ Mail Send). Upstream refuses no group id: an unknown one puts the addresses on t
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import secrets
@@ -38,6 +46,15 @@ MAX_RECIPIENTS = 1000
 MAX_CATEGORIES = 10
 MAX_CUSTOM_ARGS_BYTES = 10_000
 MAX_GROUPS_TO_DISPLAY = 25
+MAX_SUBSTITUTIONS_BYTES = 10_000  # per personalization (Mail Send spec, `substitutions`)
+ASM_TAGS = (
+    "<%asm_group_unsubscribe_raw_url%>",
+    "<%asm_group_unsubscribe_url%>",
+    "<%asm_preferences_raw_url%>",
+    "<%asm_preferences_url%>",
+    "<%asm_global_unsubscribe_raw_url%>",
+    "<%asm_global_unsubscribe_url%>",
+)
 DEFAULT_MAX_BODY_BYTES = 30 * 1024 * 1024
 RESERVED_HEADERS = frozenset(
     h.lower()
@@ -197,6 +214,81 @@ def _check_custom_args(args: Any, where: str, errors: list[dict]) -> dict:
     return args
 
 
+def _check_substitutions(subs: Any, where: str, errors: list[dict]) -> None:
+    if subs is None:
+        return
+    if not isinstance(subs, dict):
+        errors.append(_err(f"Invalid type. Expected: object, given: {_type_name(subs)}.", where))
+        return
+    for name, value in subs.items():
+        if not isinstance(value, str):
+            errors.append(
+                _err(
+                    f"Invalid type. Expected: string, given: {_type_name(value)}.",
+                    f"{where}.{name}",
+                    f"{HELP}#message.personalizations.substitutions",
+                )
+            )
+    if len(json.dumps(subs, ensure_ascii=False).encode()) > MAX_SUBSTITUTIONS_BYTES:
+        errors.append(
+            _err(
+                f"The substitutions for a personalization may not exceed {MAX_SUBSTITUTIONS_BYTES} bytes.",
+                where,
+                f"{HELP}#message.personalizations.substitutions",
+            )
+        )
+
+
+@dataclass
+class Rendered:
+    """One recipient's message as SendGrid would send it (see the module docstring)."""
+
+    to: str
+    subject: str
+    headers: dict[str, str]
+    text: str
+    html: str
+
+
+def asm_url(group: int, email: str, tag: str) -> str:
+    """The per-recipient URL the fake puts where an unsubscribe-group tag stood."""
+    kind = tag.strip("<%>").removesuffix("_raw_url").removesuffix("_url")
+    return f"https://u.sendgrid.fake/{kind}/{group}/{hashlib.sha256(email.lower().encode()).hexdigest()[:16]}"
+
+
+def render(payload: dict) -> list[Rendered]:
+    """Each personalization of a valid Mail Send body as the message its recipient gets."""
+    asm = payload.get("asm") or {}
+    group = asm.get("group_id") if isinstance(asm, dict) else None
+    contents = {c["type"]: c["value"] for c in payload.get("content") or []}
+    out = []
+    for p in payload["personalizations"]:
+        subs = p.get("substitutions") or {}
+        for to in p["to"]:
+            email = to["email"]
+
+            def fill(value: str, *, headers: bool = False, subs=subs, email=email) -> str:
+                if not headers:
+                    for key, sub in subs.items():
+                        value = value.replace(key, sub)
+                if group is not None:
+                    for tag in ASM_TAGS:
+                        value = value.replace(tag, asm_url(group, email, tag))
+                return value
+
+            headers = {**(payload.get("headers") or {}), **(p.get("headers") or {})}
+            out.append(
+                Rendered(
+                    to=email,
+                    subject=fill(p.get("subject") or payload.get("subject") or ""),
+                    headers={k: fill(v, headers=True) for k, v in headers.items()},
+                    text=fill(contents.get("text/plain", "")),
+                    html=fill(contents.get("text/html", "")),
+                )
+            )
+    return out
+
+
 def validate_mail(payload: Any) -> list[dict]:
     """Return every error the real API would report for this Mail Send body ([] = valid)."""
     if not isinstance(payload, dict):
@@ -250,6 +342,7 @@ def validate_mail(payload: Any) -> list[dict]:
                     duplicates.append(email)
                 seen.add(folded)
         _check_headers(p.get("headers"), f"{where}.headers", errors)
+        _check_substitutions(p.get("substitutions"), f"{where}.substitutions", errors)
         args = _check_custom_args(p.get("custom_args"), f"{where}.custom_args", errors)
         merged = {**top_args, **args}
         if merged and len(json.dumps(merged, ensure_ascii=False).encode()) > MAX_CUSTOM_ARGS_BYTES:
@@ -459,6 +552,10 @@ class FakeSendGrid:
         return [
             to["email"] for r in self.requests if r.delivered for p in r.payload["personalizations"] for to in p["to"]
         ]
+
+    def rendered(self) -> list[Rendered]:
+        """Every delivered recipient's message, substitutions and unsubscribe-group tags filled in."""
+        return [m for r in self.requests if r.delivered for m in render(r.payload)]
 
     def reset(self) -> None:
         with self._lock:
