@@ -576,7 +576,7 @@ def subscribers_import(ctx: click.Context, path: str) -> int:
     import csv
 
     store = _app(ctx).store
-    counts = {"added": 0, "reactivated": 0, "exists": 0}
+    counts = {"added": 0, "reactivated": 0, "renamed": 0, "exists": 0}
     bad = 0
     with open(path, newline="", encoding="utf-8-sig") as f:
         reader = csv.DictReader(f)
@@ -603,8 +603,8 @@ def subscribers_import(ctx: click.Context, path: str) -> int:
             seen[address.lower()] = reader.line_num
             counts[store.add_subscriber(address, (row.get("name") or "").strip() or None)] += 1
     click.echo(
-        f"{counts['added']} added, {counts['reactivated']} re-activated, {counts['exists']} already there,"
-        f" {bad} invalid"
+        f"{counts['added']} added, {counts['reactivated']} re-activated, {counts['renamed']} with a new name,"
+        f" {counts['exists']} already there, {bad} invalid"
     )
     return 1 if bad else 0
 
@@ -629,7 +629,7 @@ def subscribers_export(ctx: click.Context, show_all: bool) -> int:
 @cli.command("unsubscribe-server")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (behind your HTTPS proxy).")
 @click.option(
-    "--port", type=click.IntRange(0, 65535), default=8025, show_default=True, help="Port to listen on (0: any free)."
+    "--port", type=click.IntRange(0, 65535), default=8787, show_default=True, help="Port to listen on (0: any free)."
 )
 @click.pass_context
 @handles_errors
@@ -721,6 +721,9 @@ def outbox_list(ctx: click.Context, state: tuple[str, ...], as_json: bool) -> in
     ]
     if as_json:
         _json(data)
+    elif not data:
+        wanted = "/".join(state) if state else "failed or uncertain"
+        click.echo(f"nothing {wanted} in the outbox: no message awaits a decision")
     else:
         for d in data:
             what = d["paper_id"] or f"{d['recipients']} recipient(s)"

@@ -1439,13 +1439,14 @@ class Store:
     # subscribers
 
     def add_subscriber(self, email: str, name: str | None = None) -> str:
-        """Add (or re-activate) an address; returns "added", "reactivated" or "exists"."""
+        """Add (or re-activate) an address; returns "added", "reactivated", "renamed" (an active
+        address given a different name) or "exists"."""
         import secrets
 
         email = email.strip().lower()
         now = self.now()
         with self.transaction() as db:
-            row = db.execute("SELECT status FROM subscribers WHERE email=?", (email,)).fetchone()
+            row = db.execute("SELECT status, name FROM subscribers WHERE email=?", (email,)).fetchone()
             if row is None:
                 db.execute(
                     "INSERT INTO subscribers (email, name, token, status, created_at, updated_at)"
@@ -1454,8 +1455,9 @@ class Store:
                 )
                 return "added"
             if row["status"] == "active":
-                if name:
+                if name and name != row["name"]:
                     db.execute("UPDATE subscribers SET name=?, updated_at=? WHERE email=?", (name, now, email))
+                    return "renamed"
                 return "exists"
             db.execute(
                 "UPDATE subscribers SET status='active', name=COALESCE(?, name), unsubscribed_at=NULL,"

@@ -112,9 +112,18 @@ def test_import_reports_every_bad_row_and_loads_the_rest(project):
 def test_import_is_idempotent(project):
     path = project.write("people.csv", "Email,Name\nada@lab.example,Ada\nbob@lab.example,\n")
     code, out, err = project.run("subscribers", "import", str(path))
-    assert (code, out.strip()) == (0, "2 added, 0 re-activated, 0 already there, 0 invalid"), err
+    assert (code, out.strip()) == (0, "2 added, 0 re-activated, 0 with a new name, 0 already there, 0 invalid"), err
     code, out, err = project.run("subscribers", "import", str(path))
-    assert (code, out.strip()) == (0, "0 added, 0 re-activated, 2 already there, 0 invalid"), err
+    assert (code, out.strip()) == (0, "0 added, 0 re-activated, 0 with a new name, 2 already there, 0 invalid"), err
+    # a changed name is reported, never overwritten silently
+    path = project.write("people.csv", "Email,Name\nada@lab.example,Ada Lovelace\n")
+    code, out, err = project.run("subscribers", "import", str(path))
+    assert (code, out.strip()) == (0, "0 added, 0 re-activated, 1 with a new name, 0 already there, 0 invalid"), err
+
+
+def test_outbox_list_says_when_nothing_awaits_a_decision(project):
+    code, out, err = project.run("outbox", "list")
+    assert code == 0 and "nothing failed or uncertain" in out
 
 
 @pytest.mark.parametrize("text", ["mail,name\nada@lab.example,Ada\n", "name\nAda\n", ""])
