@@ -167,6 +167,29 @@ def wrap(text: str, width: int = 76) -> str:
 _LOOP_ATTRIBUTES = frozenset({"index", "index0", "revindex", "revindex0", "first", "last", "length", "depth"})
 
 
+MAX_RENDER_CHARS = 20_000_000  # a news page of 5,000 papers is ~5 MB
+MAX_RENDER_SECONDS = 60.0
+
+
+def _bounded(tpl: Any, context: Mapping[str, Any]) -> str:
+    """Render, stopping a template that builds a gigantic string or loops for minutes with a clear error."""
+    import time
+
+    parts: list[str] = []
+    size = 0
+    start = time.monotonic()
+    for i, chunk in enumerate(tpl.generate(context)):
+        parts.append(chunk)
+        size += len(chunk)
+        if size > MAX_RENDER_CHARS:
+            raise ComposeError(f"the template produces more than {MAX_RENDER_CHARS:,} characters; is a loop unbounded?")
+        if i % 1024 == 1023 and time.monotonic() - start > MAX_RENDER_SECONDS:
+            raise ComposeError(
+                f"the template takes longer than {MAX_RENDER_SECONDS:.0f} s to render; is a loop unbounded?"
+            )
+    return "".join(parts)
+
+
 def _environment_class() -> type:
     from jinja2.runtime import LoopContext
     from jinja2.sandbox import SandboxedEnvironment
@@ -178,6 +201,18 @@ def _environment_class() -> type:
         anyway (after a failed attribute lookup), and ``loop.last`` is a plain property the
         sandbox would allow; answering both first saves the sandbox's checks per lookup.
         """
+
+        intercepted_binops = frozenset({"*", "**"})
+
+        def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+            """ "x" * 10**9 or 10**10**10 in a user template: refused before it eats the machine."""
+            if operator == "**" and isinstance(right, int) and abs(right) > 1000:
+                raise ComposeError(f"a power with exponent {right} is too large for a template")
+            if operator == "*":
+                for seq, n in ((left, right), (right, left)):
+                    if isinstance(seq, str | list | tuple) and isinstance(n, int) and len(seq) * n > MAX_RENDER_CHARS:
+                        raise ComposeError(f"repeating a value {n} times would exceed {MAX_RENDER_CHARS:,} characters")
+            return super().call_binop(context, operator, left, right)
 
         def getattr(self, obj: Any, attribute: str) -> Any:
             kind = type(obj)
@@ -238,7 +273,7 @@ class Templates:
         """Render, turning any template error into a ComposeError naming template and line."""
         tpl = template or self.get(name)
         try:
-            return tpl.render(context)
+            return _bounded(tpl, context)
         except Exception as exc:  # jinja raises UndefinedError, SecurityError, TypeError, …
             line = _template_line(exc, tpl)
             where = f"template {name}" + (f", line {line}" if line else "")
@@ -488,7 +523,7 @@ class _PostFitter:
         """No word of the abstract fits: "…" says it was left out (when even that fits), and the
         title, then the venue label, are shortened at word boundaries to fit exactly."""
         notes = []
-        for shown in ((ELLIPSIS, "") if abstract else ("",)):
+        for shown in (ELLIPSIS, "") if abstract else ("",):
             try:
                 final, notes = self._fit_title({**ctx, "abstract": shown})
             except ComposeError:

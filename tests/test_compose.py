@@ -422,3 +422,17 @@ def test_no_dangling_label_or_emoji_for_a_missing_field(missing):
     for line in d.text.split("\n"):
         assert not line.strip().endswith(("Authors:", "Lab authors:", "DOI:", "Code:", "arXiv:", "PDF:")), line
     assert "Lab authors:" not in d.text or missing not in ("authors_members", "everything")
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "{{ 'x' * 1000000000 }}",
+        "{{ 2 ** 100000000 }}",
+        "{% for i in range(100000) %}{% for j in range(100000) %}{{ 'abcdefghij' * 30 }}{% endfor %}{% endfor %}",
+    ],
+)
+def test_a_template_that_builds_a_gigantic_string_fails_clearly(tmp_path, body):
+    (tmp_path / "mastodon_post.txt.j2").write_text(body + "\n{{ title }} {{ link }}")
+    with pytest.raises(ComposeError, match="template mastodon_post"):
+        compose_posts([ann()], Templates(tmp_path), Settings())
