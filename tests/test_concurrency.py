@@ -67,7 +67,8 @@ def test_email_batches_go_out_once_under_concurrent_runs(project):
     with FakeSendGrid(api_key=key, latency=0.05) as sg:
         project.source(
             "papers.yaml",
-            'papers:\n  - title: "A Paper"\n    authors: [Jane Doe]\n    venue: "NeurIPS 2024"\n    arxiv: "2405.00001"\n',
+            'papers:\n  - title: "A Paper"\n    authors: [Jane Doe]\n    venue: "NeurIPS 2024"\n'
+            '    arxiv: "2405.00001"\n',
         )
         project.extra = (
             "[channels.email]\n"
@@ -112,9 +113,12 @@ def test_the_channel_lock_is_held_by_one_holder_at_a_time(tmp_path):
     path = tmp_path / "s.db"
     a, b = Store(path), Store(path)
     try:
-        with a.channel_lock("mastodon") as first:
-            with b.channel_lock("mastodon") as second, b.channel_lock("email") as other:
-                assert first and not second and other
+        with (
+            a.channel_lock("mastodon") as first,
+            b.channel_lock("mastodon") as second,
+            b.channel_lock("email") as other,
+        ):
+            assert first and not second and other
         with b.channel_lock("mastodon") as later:
             assert later
     finally:

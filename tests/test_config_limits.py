@@ -50,7 +50,10 @@ def test_out_of_range_values_name_the_key_and_the_range(tmp_path, table, line, k
 
 def test_every_problem_is_reported_at_once(tmp_path):
     with pytest.raises(ConfigError) as exc:
-        load(tmp_path, "[channels.mastodon]\nrequest_timeout = inf\nmax_characters = 1_000_000_000\nmin_interval = nan\n")
+        load(
+            tmp_path,
+            "[channels.mastodon]\nrequest_timeout = inf\nmax_characters = 1_000_000_000\nmin_interval = nan\n",
+        )
     assert "3 problem(s)" in str(exc.value)
 
 
@@ -58,7 +61,8 @@ def test_sensible_values_at_the_edges_are_accepted(tmp_path):
     config = load(
         tmp_path,
         "[channels.mastodon]\nrequest_timeout = 600\nmax_characters = 100000\nmin_interval = 0\nmax_per_run = 1\n"
-        '[channels.email]\nbatch_size = 1000\nexcerpt_chars = 50\nsubject_max_chars = 998\n[run]\nalert_after = "30d"\n',
+        "[channels.email]\nbatch_size = 1000\nexcerpt_chars = 50\nsubject_max_chars = 998\n"
+        '[run]\nalert_after = "30d"\n',
     )
     assert config.channels.mastodon.request_timeout == 600 and config.run.alert_after_seconds == 30 * 86400
 

@@ -133,7 +133,8 @@ def test_trouble_resets_after_a_good_run(live, stub):
     live.clock.advance(hours=7)
     live.source(
         "papers.yaml",
-        PAPERS + '  - title: "A Later Paper"\n    authors: [Jane Doe]\n    venue: "ICLR 2025"\n    arxiv: "2501.00001"\n',
+        PAPERS + '  - title: "A Later Paper"\n    authors: [Jane Doe]\n    venue: "ICLR 2025"\n'
+        '    arxiv: "2501.00001"\n',
     )
     live.run("check")
     rate_limit_for(stub, 7200)

@@ -70,7 +70,9 @@ def test_patterns(text, gone):
 
 def test_configured_secrets_verbatim_encoded_and_in_base64():
     secret = "s3cr3t/value+with spaces"
-    plain = redact(f"echo: {secret}; url: {secret.replace(' ', '%20').replace('/', '%2F').replace('+', '%2B')}", [secret])
+    plain = redact(
+        f"echo: {secret}; url: {secret.replace(' ', '%20').replace('/', '%2F').replace('+', '%2B')}", [secret]
+    )
     assert "s3cr3t" not in plain and plain.count(REDACTED) == 2
     for prefix in (b"\0bob\0", b"\0bo\0", b"\0b\0", b""):  # SMTP AUTH PLAIN / LOGIN echoed, any alignment
         echoed = base64.b64encode(prefix + secret.encode()).decode()
@@ -157,9 +159,7 @@ def test_mastodon_422_echoing_the_token_is_redacted_everywhere(project, echo_stu
     echo_stub.fail_next(422, echo_headers)
     echo_stub.fail_next(500, echo_headers)  # then a retried 5xx for the second post, also echoing
     with caplog.at_level(logging.DEBUG):
-        code, out, err = project.run(
-            "-v", "publish", "--channel", "mastodon", env=env, sleep=Sleeper(project.clock)
-        )
+        code, out, err = project.run("-v", "publish", "--channel", "mastodon", env=env, sleep=Sleeper(project.clock))
         assert code == 1 and "Validation failed" in out and REDACTED in out
         outbox = project.run("outbox", "list", "--json", env=env)
         json_out = project.run("publish", "--channel", "mastodon", "--json", env=env, sleep=Sleeper(project.clock))

@@ -29,8 +29,12 @@ COMMANDS = [
     ["run"],
     ["subscribers", "list"],
     ["subscribers", "add", "ada@lab.example"],
+    ["subscribers", "remove", "ada@lab.example"],
+    ["subscribers", "export"],
+    ["pages", "rebuild"],
     ["outbox", "list"],
     ["outbox", "retry", "nothing"],
+    ["outbox", "mark-sent", "nothing"],
 ]
 
 
