@@ -7,14 +7,17 @@ publishing makes, so the preview is exactly what would be sent.
 from __future__ import annotations
 
 import html
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import Any
 
 from .compose import Message
 
 
-def terminal(messages: list[Message]) -> str:
-    """Each message with its counted length against its limit; shortened ones marked."""
+def terminal(messages: list[Message], held: Mapping[str, Any] | None = None) -> str:
+    """Each message with its counted length against its limit; shortened ones marked; what this run
+    would not send marked "held back: <why>" (``held``: key -> bot.holdback.HeldBack)."""
+    held = held or {}
     if not messages:
         return "nothing to send: no announcement is due on the selected channels"
     out = []
@@ -31,6 +34,8 @@ def terminal(messages: list[Message]) -> str:
         if m.shortened:
             head += " · shortened"
         out.append(head + " " + "─" * max(3, 78 - len(head)))
+        if m.key in held:
+            out.append(f"[{held[m.key].text()}]")
         if m.kind == "page":
             markup = "Atom XML" if (m.path or "").endswith(".atom") else "HTML"
             out.append(f"{m.path} ({len(m.text):,} characters of {markup}; see --out DIR to browse)")
@@ -45,10 +50,14 @@ def terminal(messages: list[Message]) -> str:
     posts = sum(1 for m in messages if m.channel == "mastodon")
     digests = sum(1 for m in messages if m.kind == "digest")
     pages = sum(1 for m in messages if m.kind == "page")
-    out.append(
-        f"{len(messages)} message(s): {posts} Mastodon post(s), {digests} digest(s), {pages} page file(s)"
-        " — nothing was sent and nothing was changed"
-    )
+    batches = sum(1 for m in messages if m.kind == "email_batch")
+    what = f"{posts} Mastodon post(s), {digests} digest(s), {pages} page file(s)"
+    if batches:
+        what += f", {batches} e-mail batch(es)"
+    kept = sum(1 for m in messages if m.key in held)
+    if kept:
+        what += f"; {kept} held back, {len(messages) - kept} this run would send"
+    out.append(f"{len(messages)} message(s): {what} — nothing was sent and nothing was changed")
     return "\n".join(out)
 
 
@@ -77,8 +86,9 @@ def _page(title: str, body: str) -> str:
     )
 
 
-def write_html(messages: list[Message], out: Path) -> list[Path]:
+def write_html(messages: list[Message], out: Path, held: Mapping[str, Any] | None = None) -> list[Path]:
     """A browsable preview: index, the e-mail as it will look, posts as cards, the news pages."""
+    held = held or {}
     out.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
 
@@ -93,7 +103,7 @@ def write_html(messages: list[Message], out: Path) -> list[Path]:
     pages = [m for m in messages if m.kind == "page"]
     links = []
     if posts:
-        write("posts.html", _page("Mastodon posts", _cards(posts)))
+        write("posts.html", _page("Mastodon posts", _cards(posts, held)))
         links.append(f'<li><a href="posts.html">{len(posts)} Mastodon post(s)</a></li>')
     for i, d in enumerate(digests, start=1):
         write(f"email-{i}.html", d.html or "")
@@ -116,7 +126,7 @@ def write_html(messages: list[Message], out: Path) -> list[Path]:
     return written
 
 
-def _cards(posts: Iterable[Message]) -> str:
+def _cards(posts: Iterable[Message], held: Mapping[str, Any]) -> str:
     cards = ['<h1>Mastodon posts</h1><p><a href="index.html">← preview index</a></p>']
     for m in posts:
         cls = "card reply" if m.kind == "thread_part" else "card"
@@ -127,6 +137,8 @@ def _cards(posts: Iterable[Message]) -> str:
             + (f' <span class="meta">part {m.part}/{m.parts}</span>' if m.parts > 1 else "")
             + f' <span class="meta">· {html.escape(m.venue or "")} · {html.escape(m.paper_id or "")}</span>'
         )
+        if m.key in held:
+            meta += f' <span class="meta short">{html.escape(held[m.key].text())}</span>'
         cw = f"<p><strong>CW:</strong> {html.escape(m.spoiler_text)}</p>" if m.spoiler_text else ""
         cards.append(f'<div class="{cls}">{meta}{cw}<pre>{html.escape(m.text)}</pre></div>')
     return "".join(cards)

@@ -24,9 +24,11 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from . import holdback
 from .channels import Outcome
 from .compose import Message
 from .errors import ConfigError
+from .holdback import HeldBack, Order, Unit, in_words, when
 from .redact import redact
 from .store import OutboxRow, Store
 
@@ -40,6 +42,9 @@ MAX_WAITS = 10  # rate-limit waits per message in one run, so a server that alwa
 SENDGRID_MAX_BYTES = 30 * 2**20  # SendGrid: a whole message must be under 30 MB, or 413
 PERSONALIZATIONS_ALLOWANCE = 1000 * 600  # up to 1,000 recipients with their headers and custom_args
 DEFER_GIVE_UP = timedelta(days=3)  # an SMTP recipient still refused with 4xx this long after the first: failed
+NOTICE_WAIT = 2.0  # a wait longer than this is announced on stderr: what for and until when
+PROGRESS_EVERY = 10  # messages between progress lines on runs of more than this many …
+PROGRESS_SECONDS = 30.0  # … or seconds, whichever comes first
 
 
 @dataclass
@@ -56,6 +61,13 @@ class ChannelReport:
     alert: str | None = None  # in trouble for longer than [run] alert_after: the run exits 1
     busy: bool = False  # another run holds the channel's publishing lock: left to it
     paused: bool = False  # nothing was tried (outside posting hours): says nothing about trouble
+    trouble_until: float | None = None  # epoch: when the rate limit or quota resets, when known
+    held_back: dict[str, int] = field(default_factory=dict)  # messages left for a later run, by reason
+    resumes: str | None = None  # "outside posting hours (…); resumes 2024-12-06 09:00:00 UTC (in 23 h)"
+
+    def hold(self, reason: str, n: int = 1) -> None:
+        self.waiting += n
+        self.held_back[reason] = self.held_back.get(reason, 0) + n
 
 
 @dataclass
@@ -95,6 +107,8 @@ class Summary:
                     "trouble_since": c.trouble_since,
                     "alert": c.alert,
                     "busy": c.busy,
+                    "held_back": c.held_back,
+                    "resumes": c.resumes,
                     "errors": c.errors,
                 }
                 for n, c in self.channels.items()
@@ -117,6 +131,10 @@ class Summary:
                 line += " (another paperbot run is publishing on this channel: left to it)"
             lines.append(line)
             lines += [f"    - {e}" for e in c.errors]
+            if c.held_back:
+                lines.append(f"    held back: {holdback.counted(c.held_back)}")
+            if c.resumes:
+                lines.append(f"    {c.resumes}")
             if c.trouble and not c.alert:
                 since = f" since {c.trouble_since}" if c.trouble_since else ""
                 lines.append(f"    waiting: {c.trouble}{since}; the next run resumes")
@@ -135,6 +153,7 @@ class Summary:
 class Pacing:
     limit: int | None = None  # papers per run: publish --limit N, or max_per_run for scheduled runs
     respect_hours: bool = False  # keep to posting_hours (scheduled runs, or publish --respect-hours)
+    limit_name: str = "--limit"  # where the limit comes from: "--limit" or "max_per_run"
 
 
 class Publisher:
@@ -148,10 +167,12 @@ class Publisher:
         sleep: Callable[[float], None],
         rng: random.Random | None = None,
         channel_factory: Callable[[str], Any] | None = None,
+        notify: Callable[[str], None] | None = None,
     ) -> None:
         self.app = app
         self.store = store
         self.sleep = sleep
+        self.notify = notify or (lambda line: log.info("%s", line))  # the CLI prints these on stderr
         self.rng = rng or random.Random()
         self._factory = channel_factory or self._build_channel
         self.summary = Summary()
@@ -234,7 +255,45 @@ class Publisher:
                     )
         fresh_channels = [c for c in channels if not (c == "email" and self.store.open_digest())]
         fresh, errors = self.app.compose(self.store, fresh_channels)
-        return [_example_links(m) for m in queued + fresh], errors
+        messages = [_example_links(m) for m in queued + fresh]
+        posts = [m for m in messages if m.channel == "mastodon"]
+        return _in_order(Order(self.store), posts) + [m for m in messages if m.channel != "mastodon"], errors
+
+    def preview_plan(self, channels: list[str], pacing: Pacing) -> tuple[list[Message], list[str], dict[str, HeldBack]]:
+        """``plan`` plus the messages awaiting a decision, and why each message this run would not
+        send is held back (by message key; a message that would be sent has no entry)."""
+        messages, errors = self.plan(channels)
+        awaiting = self.store.awaiting_decision(channels)
+        limit = self._limit() if "mastodon" in channels else 0
+        posts = [m for m in messages if m.channel == "mastodon"]
+        posts += [_row_message(r, limit) for r in awaiting if r.channel == "mastodon"]
+        posts = _in_order(Order(self.store), posts)
+        mail = [m for m in messages if m.channel == "email"]
+        mail += [_batch_message(r, self.store) for r in awaiting if r.channel == "email"]
+        others = [m for m in messages if m.channel not in ("mastodon", "email")]
+        rows = {r.key: r for r in awaiting}
+        if "mastodon" in channels:
+            rows.update((r.key, r) for r in self.store.outbox("mastodon"))
+        open_digest = self.store.open_digest() if "email" in channels else None
+
+        def unit(group: list[Message]) -> Unit:
+            row = rows.get(group[0].key)
+            state = row.state if row else "pending" if open_digest and group[0].key == open_digest["id"] else "new"
+            return Unit(state, posts=len(group), first_part=group[0].part, error=row.last_error if row else None)
+
+        held: dict[str, HeldBack] = {}
+        now = self.now()
+        groups = _groups(posts, rows)
+        for group, why in zip(
+            groups,
+            holdback.mastodon([unit(g) for g in groups], app=self.app, store=self.store, pacing=pacing, now=now),
+            strict=True,
+        ):
+            held.update((m.key, why) for m in group if why)
+        for m, why in zip(mail, holdback.email([unit([m]) for m in mail], store=self.store, now=now), strict=True):
+            if why:
+                held[m.key] = why
+        return posts + mail + others, errors, held
 
     def _limit(self) -> int:
         return self.app.compose_settings(self.store).limits.max_characters
@@ -282,7 +341,10 @@ class Publisher:
             return
         stored = self.store.get_kv(key)
         since = json.loads(stored)["since"] if stored else self.now().astimezone(UTC).isoformat(timespec="seconds")
-        self.store.set_kv(key, json.dumps({"since": since, "reason": reason}))
+        value: dict[str, Any] = {"since": since, "reason": reason}
+        if report.trouble_until:
+            value["until"] = report.trouble_until  # the reset: preview and status hold messages back until then
+        self.store.set_kv(key, json.dumps(value))
         report.trouble = report.trouble or reason
         report.trouble_since = since
         limit = self.app.config.run.alert_after_seconds
@@ -315,28 +377,32 @@ class Publisher:
         self.store.enqueue_posts(messages)  # recorded (pending) before anything is sent
 
         rows = self.store.outbox("mastodon")
-        if pacing.respect_hours and cfg.posting_hours:
-            from .scheduler import parse_hours, within_hours
-
-            if not within_hours(self.now().astimezone(), parse_hours(cfg.posting_hours)):
-                report.waiting = len(rows)
-                report.paused = True
-                log.info("mastodon: outside posting hours %s; %d post(s) wait", cfg.posting_hours, len(rows))
-                return
+        closed = holdback.posting_hours(self.app, pacing, self.now())
+        if closed is not None:
+            report.hold("posting_hours", len(rows))
+            report.paused = True
+            opens = datetime.fromisoformat(closed.until or "")
+            report.resumes = f"{closed.detail}: resumes {in_words((opens - self.now()).total_seconds())}"
+            log.info("mastodon: %s; %d post(s) wait", closed.detail, len(rows))
+            return
+        threads = Order(self.store).sort(_threads(rows), lambda t: (t[0].paper_id, t[0].venue_key))
         limit = pacing.limit
+        limit_reason = "max_per_run" if pacing.limit_name == "max_per_run" else "limit"
         papers_done = 0
         last_post_at: float | None = None
-        stop = False
-        for thread in _threads(rows):
-            if stop:
-                report.waiting += len(thread)
+        stop: str | None = None  # why the rest waits: "rate_limit", or "" for a stopped or failing channel
+        total = _planned(threads, limit)
+        progress_at = self.now().timestamp()
+        for thread in threads:
+            if stop is not None:
+                _leave(report, stop, len(thread))
                 continue
             if limit is not None and papers_done >= limit and thread[0].part == 1 and thread[0].state == "pending":
-                report.waiting += len(thread)
+                report.hold(limit_reason, len(thread))
                 continue
             for i, row in enumerate(thread):
-                if stop:
-                    report.waiting += 1
+                if stop is not None:
+                    _leave(report, stop, 1)
                     continue
                 parent = self._parent_id(row)
                 if row.part > 1 and parent is None:
@@ -344,14 +410,20 @@ class Publisher:
                     report.failed += 1
                     continue
                 if self._quota_left() <= 0:
-                    report.waiting += len(thread) - i
-                    resume = _iso(self.now().timestamp() // QUOTA_WINDOW * QUOTA_WINDOW + QUOTA_WINDOW)
+                    report.hold("rate_limit", len(thread) - i)
+                    resets = self.now().timestamp() // QUOTA_WINDOW * QUOTA_WINDOW + QUOTA_WINDOW
+                    resume = _iso(resets)
                     report.trouble = f"account quota of {STATUS_QUOTA} statuses per 3 hours reached until {resume}"
+                    report.trouble_until = resets
                     report.errors.append(
                         f"account quota of {STATUS_QUOTA} statuses per 3 hours reached; the rest waits for the first"
                         f" run after {resume}"
                     )
-                    stop = True
+                    self.notify(
+                        f"mastodon: account quota of {STATUS_QUOTA} statuses per 3 hours used up: the rest is held"
+                        f" back until {when(resets, self.now())}; the first run after that resumes"
+                    )
+                    stop = "rate_limit"
                     break
                 if row.state == "sending" and self._expired(row):
                     self.store.mark_state(
@@ -365,6 +437,11 @@ class Publisher:
                     break  # its replies wait until the operator has decided
                 if last_post_at is not None and cfg.min_interval:
                     wait = cfg.min_interval - (self.now().timestamp() - last_post_at)
+                    if wait > NOTICE_WAIT:
+                        self.notify(
+                            f"mastodon: pacing (min_interval = {cfg.min_interval:g} s): next post at"
+                            f" {when(self.now().timestamp() + wait, self.now())}"
+                        )
                     if wait > 0:
                         self.sleep(wait)
                 result = self._send_post(channel, row, parent, cfg.max_attempts)
@@ -373,23 +450,36 @@ class Publisher:
                     report.sent += 1
                     if row.part == 1:
                         papers_done += 1
+                    due_now = report.sent % PROGRESS_EVERY == 0 or last_post_at - progress_at >= PROGRESS_SECONDS
+                    if total > PROGRESS_EVERY and report.sent < total and due_now:
+                        self.notify(f"posted {report.sent} of {total} on mastodon")
+                        progress_at = last_post_at
                 elif result.status == "failed":
                     report.failed += 1
                     report.errors.append(f"post {row.paper_id} part {row.part}: {result.error}")
                 elif result.status == "stop":
                     report.stopped = result.error
                     report.waiting += 1
-                    stop = True
+                    stop = ""
                 elif result.status == "skipped":  # another run claimed it first: the thread is its
                     report.waiting += len(thread) - i
                     break
-                else:  # retries exhausted, or a long rate-limit wait: try again next run
+                elif result.status == "wait":  # a rate limit longer than a run waits: the next run resumes
+                    report.hold("rate_limit")
+                    report.trouble = result.error
+                    report.trouble_until = result.retry_at
+                    report.errors.append(f"post {row.paper_id} part {row.part}: {result.error}; will retry")
+                    if result.retry_at:
+                        self.notify(
+                            f"mastodon: rate limited until {when(result.retry_at, self.now())}, longer than a run"
+                            f" waits ({MAX_WAIT // 60} min): the rest is held back; the first run after that resumes"
+                        )
+                    stop = "rate_limit"
+                else:  # retries exhausted (or in doubt): try again next run
                     report.waiting += 1
                     report.deferred += result.status == "retry"
-                    if result.status == "wait":
-                        report.trouble = result.error
                     report.errors.append(f"post {row.paper_id} part {row.part}: {result.error}; will retry")
-                    stop = True
+                    stop = ""
 
     def _parent_id(self, row: OutboxRow) -> str | None:
         if row.part == 1:
@@ -447,7 +537,7 @@ class Publisher:
                 if not messages:
                     return
                 if not self.store.has_subscribers():
-                    report.waiting += 1
+                    report.hold("no_subscribers")
                     report.errors.append("no active subscribers: the digest waits (paperbot subscribers add EMAIL)")
                     return
                 too_big = self._too_big_for_sendgrid(messages[0], cfg)
@@ -532,10 +622,13 @@ class Publisher:
             elif outcome.status == "skipped":  # another run claimed the batch first: the digest is its
                 return False
             else:
-                report.waiting += 1
-                report.deferred += outcome.status == "retry"
                 if outcome.status == "wait":
+                    report.hold("rate_limit")
                     report.trouble = outcome.error
+                    report.trouble_until = outcome.retry_at
+                else:
+                    report.waiting += 1
+                    report.deferred += outcome.status == "retry"
                 report.errors.append(f"batch {batch.key}: {outcome.error}; will retry")
                 return False
 
@@ -673,6 +766,7 @@ class Publisher:
         """
         attempt = waits = 0
         expect = (claim.state, claim.attempts) if claim is not None else None
+        name = claim.channel if claim is not None else "publishing"
         while True:
             attempt += 1
             if not self.store.mark_sending(key, expect=expect):
@@ -705,15 +799,27 @@ class Publisher:
                         else ("still rate limited after repeated waits")
                     )
                     self.store.mark_state(key, "pending", reason)
-                    return Outcome("wait", error=reason)
-                log.info("rate limited; waiting %.0f s", max(delay, 1))
-                self.sleep(max(delay, 1.0))
+                    return Outcome("wait", error=reason, retry_at=outcome.retry_at)
+                delay = max(delay, 1.0)
+                log.info("rate limited; waiting %.0f s", delay)
+                if delay > NOTICE_WAIT:
+                    self.notify(
+                        f"{name}: rate limited by the server: waiting until"
+                        f" {when(self.now().timestamp() + delay, self.now())}, then resuming"
+                    )
+                self.sleep(delay)
                 attempt -= 1  # a rate-limit wait is not a failed attempt
                 continue
             if outcome.status == "retry" and attempt >= max_attempts:
                 self.store.mark_state(key, "pending", outcome.error)
                 return Outcome("retry", error=f"{outcome.error} (gave up after {attempt} attempts)")
-            self.sleep(self._backoff(attempt))
+            pause = self._backoff(attempt)
+            if pause > NOTICE_WAIT:
+                self.notify(
+                    f"{name}: {outcome.error or 'temporary error'}: trying again at"
+                    f" {when(self.now().timestamp() + pause, self.now())}, attempt {attempt + 1} of {max_attempts}"
+                )
+            self.sleep(pause)
 
     # Pages ----------------------------------------------------------------------------------
 
@@ -735,6 +841,60 @@ class Publisher:
             for pid, vkey in pairs:
                 self.store.mark_announced(pid, vkey, "page", remote_url=str(channel.folder), db=db, at=at)
         report.sent += len(messages)
+
+
+def _in_order(order: Order, posts: list[Message]) -> list[Message]:
+    """Posts in the preview's order (the order they are posted in), thread parts in turn."""
+    return sorted(posts, key=lambda m: (order(m.paper_id, m.venue_key), m.part))
+
+
+def _groups(posts: list[Message], rows: dict[str, OutboxRow]) -> list[list[Message]]:
+    """Consecutive posts of one paper (a thread), split where a part awaits a decision."""
+
+    def settled(m: Message) -> bool:
+        row = rows.get(m.key)
+        return bool(row and row.state in ("failed", "uncertain"))
+
+    groups: list[list[Message]] = []
+    for m in posts:
+        last = groups[-1][-1] if groups else None
+        if last and (last.paper_id, last.venue_key) == (m.paper_id, m.venue_key) and settled(last) == settled(m):
+            groups[-1].append(m)
+        else:
+            groups.append([m])
+    return groups
+
+
+def _batch_message(row: OutboxRow, store: Store) -> Message:
+    """A failed or uncertain e-mail batch, as the preview lists it."""
+    subject = store.digest(row.digest_id)["subject"] if row.digest_id else ""
+    n = row.recipients or 0
+    return Message(
+        channel="email",
+        kind="email_batch",
+        key=row.key,
+        text=f"batch {row.batch_no} of the digest, to {n} recipient{'s' if n != 1 else ''}",
+        subject=subject,
+    )
+
+
+def _leave(report: ChannelReport, reason: str, n: int) -> None:
+    """Messages left for a later run after the channel stopped: held back for a reason, or just waiting."""
+    if reason:
+        report.hold(reason, n)
+    else:
+        report.waiting += n
+
+
+def _planned(threads: list[list[OutboxRow]], limit: int | None) -> int:
+    """How many posts a run means to send (for its progress lines): within the limit, if all goes well."""
+    total = papers = 0
+    for thread in threads:
+        if limit is not None and papers >= limit and thread[0].part == 1 and thread[0].state == "pending":
+            continue
+        total += len(thread)
+        papers += thread[0].part == 1
+    return total
 
 
 def _threads(rows: list[OutboxRow]) -> list[list[OutboxRow]]:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import re
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 
 _HOURS = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
 
@@ -27,3 +28,35 @@ def within_hours(now: datetime, window: tuple[time, time]) -> bool:
     if start <= end:
         return start <= t < end
     return t >= start or t < end
+
+
+def next_opening(now: datetime, window: tuple[time, time]) -> datetime:
+    """When the window next opens after local time ``now`` (today or tomorrow, at its start)."""
+    start = now.replace(hour=window[0].hour, minute=window[0].minute, second=0, microsecond=0)
+    return start if start > now else start + timedelta(days=1)
+
+
+def describe_hours(text: str, now: datetime) -> tuple[str, datetime]:
+    """ "next window 09:00–18:00 CET, opens 2024-12-06 09:00" and that opening, for a closed window."""
+    window = parse_hours(text)
+    start, end = (part.strip() for part in text.split("-"))
+    opens = next_opening(now, window)
+    return f"next window {start}–{end} {zone_name(now)}, opens {opens:%Y-%m-%d %H:%M}", opens
+
+
+def zone_name(now: datetime) -> str:
+    """The time zone's name as the operator set it ("Europe/Berlin"), else its abbreviation."""
+    key = getattr(now.tzinfo, "key", None)  # a ZoneInfo: [schedule] timezone
+    if key:
+        return str(key)
+    tz = os.environ.get("TZ", "").lstrip(":")
+    if "/" in tz:
+        return tz
+    if not tz:
+        try:
+            link = os.readlink("/etc/localtime")
+        except OSError:
+            link = ""
+        if "zoneinfo/" in link:
+            return link.split("zoneinfo/", 1)[1]
+    return now.tzname() or "local time"

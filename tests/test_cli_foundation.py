@@ -35,7 +35,9 @@ def test_check_reports_new_then_nothing(project):
     code, out, err = project.run("check")
     assert code == 0, err
     assert out.strip() == "2 newly accepted papers: 2 at NeurIPS 2024, incl. 1 workshop paper"
-    assert project.json("check") == {"new": 0, "by_venue": {}, "updated": 0, "removed": 0, **QUIET, "warnings": []}
+    nothing = {"new": 0, "by_venue": {}, "updated": 0, "removed": 0, **QUIET, "warnings": []}
+    assert project.json("check") == {"unchanged": True, **nothing}  # nothing read: test_unchanged_sources.py
+    assert project.json("check", "--force") == nothing
 
 
 def test_check_json_and_updates(project):
@@ -175,7 +177,16 @@ def test_bundled_example_checks_clean(tmp_path):
     result = CliRunner().invoke(cli, ["--config", str(config), "check", "--json"], obj={"env": {}})
     data = json.loads(result.stdout)
     assert result.exit_code == 0 and data["warnings"] == []
-    assert data == {"new": 26, "by_venue": {"NeurIPS 2024": 26}, "updated": 0, "removed": 0, **QUIET, "warnings": []}
+    due = {"email": 26, "mastodon": 26, "page": 26}  # what 'status' counts as due too
+    assert data == {
+        "new": 26,
+        "by_venue": {"NeurIPS 2024": 26},
+        "updated": 0,
+        "removed": 0,
+        **QUIET,
+        "warnings": [],
+        "due": due,
+    }
     assert (EXAMPLE / "papers.yaml").exists()
 
 
