@@ -247,6 +247,51 @@ class RunConfig(_Strict):
         return parse_duration(self.alert_after)
 
 
+class ScheduleConfig(_Strict):
+    """``[schedule]``: when ``paperbot daemon`` runs each job (and when ``run`` sends the digest).
+
+    Each job is ``"every N s|m|h"``, a 5-field crontab (``"0 9 * * mon"``) or ``"mon 09:00"`` /
+    ``"daily 09:00"``; see bot/daemon/schedule.py.
+    """
+
+    timezone: str | None = None  # IANA name, e.g. "Europe/Berlin"; default: the system's
+    check: str = "every 30m"  # read the sources
+    posts: str = "every 10m"  # post on Mastodon (within posting_hours, up to max_per_run each time)
+    digest: str = "mon 09:00"  # the e-mail digest
+    pages: str = "after check"  # the news pages: right after a check that found something, or a schedule
+    digest_min_papers: int = Field(1, ge=1, le=100_000)  # a digest with fewer new papers waits for its next time
+    catch_up: str = "12h"  # a digest that fell due while the daemon was down is sent if this recent
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone(cls, value: str | None) -> str | None:
+        from .daemon.schedule import check_timezone
+
+        return value if value is None else check_timezone(value)
+
+    @field_validator("check", "posts", "digest")
+    @classmethod
+    def _spec(cls, value: str) -> str:
+        from .daemon.schedule import parse_spec
+
+        parse_spec(value)
+        return value
+
+    @field_validator("pages")
+    @classmethod
+    def _pages(cls, value: str) -> str:
+        from .daemon.schedule import check_pages
+
+        return check_pages(value)
+
+    @field_validator("catch_up")
+    @classmethod
+    def _catch_up(cls, value: str) -> str:
+        if parse_duration(value) > MAX_ALERT_AFTER:
+            raise ValueError(f'must be between "0s" and "30d" (got {value!r})')
+        return value
+
+
 class GroupConfig(_Strict):
     name: str = "Our group"  # e.g. "MCML"
     url: str | None = None
@@ -261,6 +306,7 @@ class Config(_Strict):
     venues: dict[str, VenueConfig] = {}  # "NeurIPS 2024" (an event) or "MLHC" (a series, extends the venue table)
     channels: ChannelsConfig = ChannelsConfig()
     run: RunConfig = RunConfig()
+    schedule: ScheduleConfig | None = None  # [schedule]: the daemon's jobs; absent: defaults, and run sends every time
 
     @field_validator("venues")
     @classmethod

@@ -1,0 +1,61 @@
+"""`paperbot daemon` as a real process against the in-repo fake Mastodon, on `every 2s` schedules."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+from fakes.mastodon_stub import MastodonStub
+from test_publish_mastodon import TOKEN, many_papers
+
+CMD = [sys.executable, "-m", "bot", "daemon"]
+
+
+def wait_for(condition, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.05)
+    return condition()
+
+
+def test_daemon_posts_once_refuses_a_second_daemon_and_stops_on_sigterm(project):
+    with MastodonStub(access_token=TOKEN) as stub:
+        project.source("papers.yaml", many_papers(5))
+        project.extra = (
+            f'[channels.mastodon]\napi_base_url = "{stub.url}"\nmin_interval = 0\n\n'
+            '[schedule]\ntimezone = "UTC"\ncheck = "every 2s"\nposts = "every 2s"\n'
+        )
+        project.write_config()
+        env = {**os.environ, "MASTODON_ACCESS_TOKEN": TOKEN, "PAPERBOT_CONFIG": str(project.config)}
+        first = subprocess.Popen(CMD, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            assert wait_for(lambda: len(stub.statuses) >= 5, 30), "the daemon should have posted every paper"
+            # a second daemon on the same store refuses at once, naming the first
+            started = time.monotonic()
+            second = subprocess.run(CMD, env=env, capture_output=True, text=True, timeout=30)
+            assert second.returncode == 1, second.stderr
+            assert f"pid {first.pid} on host" in second.stderr and "since" in second.stderr
+            assert time.monotonic() - started < 10
+            # SIGHUP reloads, later runs send nothing again
+            first.send_signal(signal.SIGHUP)
+            time.sleep(4.5)
+            assert first.poll() is None
+            texts = [s["content"] for s in stub.statuses]
+            assert len(texts) == 5 and len(set(texts)) == 5
+            # SIGTERM: exit 0 within 10 s
+            stopped = time.monotonic()
+            first.send_signal(signal.SIGTERM)
+            _, err = first.communicate(timeout=10)
+            assert first.returncode == 0, err
+            assert time.monotonic() - stopped < 10
+            assert "reload: config and templates read again" in err and "posts: ok" in err
+        finally:
+            if first.poll() is None:
+                first.kill()
+                first.wait()
+        # the lock was released: a `run` now is not told a daemon is running
+        done = subprocess.run([sys.executable, "-m", "bot", "run"], env=env, capture_output=True, text=True)
+        assert "daemon is running" not in done.stderr and len(stub.statuses) == 5
