@@ -151,26 +151,85 @@ def cli(ctx: click.Context, config_path: str | None, verbose: bool) -> None:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
 
 
+def _config_file(ctx: click.Context) -> Any:
+    """The config file ``_app`` loads (``find_config`` over ``load_env``), found without importing them.
+
+    Only the quick path of ``check`` relies on it, and only when the store's record of the last
+    check names this same file: a mismatch costs a full check, never a wrong answer.
+    """
+    import os
+    from pathlib import Path
+
+    obj = ctx.ensure_object(dict)
+    if obj.get("config"):
+        return Path(obj["config"])
+    env = obj.get("env")
+    if env:
+        value = env.get("PAPERBOT_CONFIG")
+    elif "PAPERBOT_CONFIG" in os.environ:
+        value = os.environ["PAPERBOT_CONFIG"]
+    else:
+        value = None
+        if Path(".env").is_file():
+            from dotenv import dotenv_values
+
+            value = dotenv_values(".env").get("PAPERBOT_CONFIG")
+    return Path(value) if value else Path("config/paperbot.toml")
+
+
+def _config_fingerprint(ctx: click.Context) -> Any:
+    """The config file's fingerprint, taken before ``_app`` loads it (bot/fingerprint.py)."""
+    from .fingerprint import config_fingerprint
+
+    return config_fingerprint(_config_file(ctx))
+
+
+def _check_inputs(app: Any, config_fp: Any) -> Any:
+    """What a check depends on besides its sources; call it before ``app.roster`` reads the roster."""
+    from .fingerprint import check_inputs
+
+    return check_inputs(app.config, app.config_path, config_fp)
+
+
 @cli.command()
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @click.option("--strict", is_flag=True, help="Exit 1 on warnings too (a dropped link, a duplicated field, …).")
+@click.option("--force", is_flag=True, help="Read every source again even if nothing changed since the last check.")
 @click.pass_context
 @handles_errors
-def check(ctx: click.Context, as_json: bool, strict: bool) -> int:
+def check(ctx: click.Context, as_json: bool, strict: bool, force: bool) -> int:
     """Read all sources and report newly accepted papers (stores them; announces nothing).
 
-    Exit 0 when every source and record was read (warnings are printed), 1 when a source or
-    a record could not be (or, with --strict, on any warning), 2 for a config or roster error.
+    When no source file, the roster, the config and paperbot itself changed since the last check
+    without errors, nothing is read or stored: the report says "unchanged" and repeats that
+    check's warnings (--force reads everything anyway). Exit 0 when every source and record was
+    read (warnings are printed), 1 when a source or a record could not be (or, with --strict, on
+    any warning), 2 for a config or roster error.
     """
+    from .fingerprint import quick_check
     from .ingest import check as run_check
+    from .ingest import unchanged_report
 
-    app = _app(ctx)
-    report = run_check(app.sources(), app.roster, app.store, problems=app.roster_problems)
+    config_fp = _config_fingerprint(ctx)  # before the config is loaded
+    last = None if force else quick_check(config_fp)  # needs no config validation, parser or roster
+    if last is not None:
+        report, due = unchanged_report(last), {}
+    else:
+        from .status import due_counts
+
+        app = _app(ctx)
+        inputs = _check_inputs(app, config_fp)
+        report = run_check(
+            app.sources(), app.roster, app.store, problems=app.roster_problems, inputs=inputs, force=force
+        )
+        due = due_counts(app.store, app.config.enabled_channels())  # the same count as 'paperbot status'
     if as_json:
-        _json(report.as_json())
+        _json({**report.as_json(), **({"due": due} if due else {})})
     else:
         _echo_problems(report.problems)
         click.echo(report.summary())
+        if due:
+            click.echo("due: " + ", ".join(f"{n} on {c}" for c, n in due.items()) + " (paperbot status)")
         updated = len(report.updated - report.created)
         if updated:
             click.echo(f"{updated} known paper{'s' if updated != 1 else ''} updated")
@@ -190,12 +249,18 @@ def check(ctx: click.Context, as_json: bool, strict: bool) -> int:
 @click.pass_context
 @handles_errors
 def status(ctx: click.Context, as_json: bool) -> int:
-    """Papers by venue and their announcement state per channel (read-only)."""
+    """Papers by venue and their announcement state per channel (read-only).
+
+    Per enabled channel: what is due, what the next 'paperbot run' would hold back and why,
+    what awaits a decision, and when something will next be sent.
+    """
     from .status import collect, render
 
     app = _app(ctx)
     with app.open_store_readonly() as store:
-        data = collect(store, app.config.enabled_channels(), path=app.config.store.path)
+        data = collect(
+            store, app.config.enabled_channels(), path=app.config.store.path, app=app, pacing=_run_pacing(app)
+        )
     if as_json:
         _json(data)
     else:
@@ -223,9 +288,11 @@ def init(ctx: click.Context, mark_announced: bool, before: Any, as_json: bool) -
     """Create the store and read all sources; with --mark-announced adopt them as already announced."""
     from .ingest import check as run_check
 
+    config_fp = _config_fingerprint(ctx)
     app = _app(ctx)
     store = app.store
-    report = run_check(app.sources(), app.roster, store, problems=app.roster_problems)
+    inputs = _check_inputs(app, config_fp)
+    report = run_check(app.sources(), app.roster, store, problems=app.roster_problems, inputs=inputs, force=True)
     adopted = store.adopt_baseline(before=before.date() if before else None) if mark_announced else 0
     undated = store.undated_counts(before.date()) if mark_announced and before else None
     if as_json:
@@ -279,40 +346,84 @@ def _channels(app: Any, channel: str | None) -> list[str]:
     help="Also write a browsable HTML preview into DIR.",
 )
 @click.option("--channel", type=click.Choice(CHANNELS), help="Only this channel.")
+@click.option("--limit", type=click.IntRange(min=0), default=None, metavar="N", help="As 'publish --limit N'.")
+@click.option("--respect-hours", is_flag=True, help="As 'publish --respect-hours'.")
+@click.option("--as-run", is_flag=True, help="As 'paperbot run' would publish: posting_hours and max_per_run.")
 @click.pass_context
 @handles_errors
-def preview(ctx: click.Context, as_json: bool, out_dir: str | None, channel: str | None) -> int:
-    """Show exactly what publish would send now. Sends nothing, changes nothing, needs no network."""
+def preview(
+    ctx: click.Context,
+    as_json: bool,
+    out_dir: str | None,
+    channel: str | None,
+    limit: int | None,
+    respect_hours: bool,
+    as_run: bool,
+) -> int:
+    """Show exactly what publish would send now, and why anything due is held back.
+
+    Sends nothing, changes nothing, needs no network. Without options it shows a plain
+    'publish'; --limit, --respect-hours and --as-run show that run instead.
+    """
     app = _app(ctx)
     channels = _channels(app, channel)
+    pacing = _run_pacing(app) if as_run else _pacing(limit, respect_hours)
     with app.open_store_readonly() as store:
-        messages, errors = _plan(app, store, channels)
-    return _show_preview(messages, errors, as_json=as_json, out_dir=out_dir, channels=channels)
+        messages, errors, held = _plan(app, store, channels, pacing)
+    return _show_preview(messages, errors, as_json=as_json, out_dir=out_dir, channels=channels, held=held)
 
 
-def _plan(app: Any, store: Any, channels: list[str]) -> tuple[list[Any], list[str]]:
+def _pacing(limit: int | None, respect_hours: bool) -> Any:
+    from .publish import Pacing
+
+    return Pacing(limit=limit, respect_hours=respect_hours)
+
+
+def _run_pacing(app: Any) -> Any:
+    """What a scheduled 'paperbot run' keeps to: posting_hours and max_per_run."""
+    from .publish import Pacing
+
+    masto = app.config.channels.mastodon
+    return Pacing(limit=masto.max_per_run if masto else None, respect_hours=True, limit_name="max_per_run")
+
+
+def _plan(app: Any, store: Any, channels: list[str], pacing: Any) -> tuple[list[Any], list[str], dict[str, Any]]:
     from .publish import Publisher
 
-    return Publisher(app, store, sleep=lambda s: None).plan(channels)
+    return Publisher(app, store, sleep=lambda s: None).preview_plan(channels, pacing)
 
 
 def _show_preview(
-    messages: list[Any], errors: list[str], *, as_json: bool, out_dir: str | None, channels: list[str]
+    messages: list[Any],
+    errors: list[str],
+    *,
+    as_json: bool,
+    out_dir: str | None,
+    channels: list[str],
+    held: dict[str, Any] | None = None,
 ) -> int:
     from pathlib import Path
 
     from .preview import terminal, write_html
 
+    held = held or {}
     if out_dir:
-        written = write_html(messages, Path(out_dir))
+        written = write_html(messages, Path(out_dir), held)
         if not as_json:
             click.echo(f"preview written to {Path(out_dir) / 'index.html'} ({len(written)} files)", err=True)
     if as_json:
-        _json({"messages": [m.as_json() for m in messages], "errors": errors})
+        _json(
+            {
+                "messages": [
+                    {**m.as_json(), **({"held_back": held[m.key].as_json()} if m.key in held else {})} for m in messages
+                ],
+                "errors": errors,
+            }
+        )
     else:
         if not channels:
             click.echo("no channels enabled: add [channels.mastodon], [channels.email] or [channels.page]")
-        click.echo(terminal(messages))
+        click.echo(terminal(messages, held))
         for e in errors:
             click.echo(f"error: {e}", err=True)
     return 1 if errors else 0
@@ -345,9 +456,9 @@ def publish(
     channels = _require_channels(app, _channels(app, channel))
     if dry_run:
         with app.open_store_readonly() as store:
-            messages, errors = _plan(app, store, channels)
-        return _show_preview(messages, errors, as_json=as_json, out_dir=None, channels=channels)
-    return _publish(ctx, app, channels, limit=limit, respect_hours=respect_hours, as_json=as_json)
+            messages, errors, held = _plan(app, store, channels, _pacing(limit, respect_hours))
+        return _show_preview(messages, errors, as_json=as_json, out_dir=None, channels=channels, held=held)
+    return _publish(ctx, app, channels, pacing=_pacing(limit, respect_hours), as_json=as_json)
 
 
 def _require_channels(app: Any, channels: list[str]) -> list[str]:
@@ -365,21 +476,26 @@ def _publish(
     app: Any,
     channels: list[str],
     *,
-    limit: int | None,
-    respect_hours: bool,
+    pacing: Any,
     as_json: bool,
     extra: dict[str, Any] | None = None,
 ) -> int:
     import time
 
-    from .publish import Pacing, Publisher
+    from .publish import Publisher
     from .redact import redact, redact_data
 
     sleep = ctx.obj.get("sleep")
     if sleep is None:
         sleep = time.sleep
-    publisher = Publisher(app, app.store, sleep=sleep, channel_factory=ctx.obj.get("channel_factory"))
-    summary = publisher.publish(channels, Pacing(limit=limit, respect_hours=respect_hours))
+    publisher = Publisher(
+        app,
+        app.store,
+        sleep=sleep,
+        channel_factory=ctx.obj.get("channel_factory"),
+        notify=lambda line: click.echo(redact(line), err=True),  # waits and progress: stderr, also with --json
+    )
+    summary = publisher.publish(channels, pacing)
     if as_json:
         _json(redact_data({**(extra or {}), **summary.as_json()}))
     else:
@@ -394,39 +510,84 @@ def _publish(
     help="Check and preview on a copy of the store: shows what would be sent, changes nothing.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@click.option("--force", is_flag=True, help="Run even while a paperbot daemon holds the store.")
 @click.pass_context
 @handles_errors
-def run(ctx: click.Context, dry_run: bool, as_json: bool) -> int:
-    """Check all sources, then publish what is due (the job to run from cron)."""
+def run(ctx: click.Context, dry_run: bool, as_json: bool, force: bool) -> int:
+    """Check all sources, then publish what is due (the job to run from cron).
+
+    While a paperbot daemon runs on the store it only says so and exits 0 (--force: run anyway).
+    With a [schedule] table the digest goes out only when [schedule] digest says so.
+    """
+    from .daemon.gate import daemon_holding, plan_run
     from .ingest import check as run_check
 
+    config_fp = _config_fingerprint(ctx)
     app = _app(ctx)
     channels = _require_channels(app, app.config.enabled_channels())
+    held = None if dry_run or force else daemon_holding(app)
+    if held:
+        click.echo(held, err=True)
+        return 0
     if dry_run:
         with app.open_store_readonly() as ro:
             scratch = ro.copy_to_memory()
-        report = run_check(app.sources(), app.roster, scratch, problems=app.roster_problems)
+        inputs = _check_inputs(app, config_fp)
+        report = run_check(app.sources(), app.roster, scratch, problems=app.roster_problems, inputs=inputs)
         if not as_json:
             _echo_problems(report.problems)
             click.echo(report.summary(), err=True)
-        messages, errors = _plan(app, scratch, channels)
-        code = _show_preview(messages, errors, as_json=as_json, out_dir=None, channels=channels)
+        messages, errors, held = _plan(app, scratch, channels, _run_pacing(app))
+        code = _show_preview(messages, errors, as_json=as_json, out_dir=None, channels=channels, held=held)
         return max(code, 1 if report.failed else 0)
-    report = run_check(app.sources(), app.roster, app.store, problems=app.roster_problems)
+    inputs = _check_inputs(app, config_fp)
+    report = run_check(app.sources(), app.roster, app.store, problems=app.roster_problems, inputs=inputs)
     if not as_json:
         _echo_problems(report.problems)
         click.echo(report.summary())
-    masto = app.config.channels.mastodon
-    code = _publish(
-        ctx,
-        app,
-        channels,
-        limit=masto.max_per_run if masto else None,
-        respect_hours=True,
-        as_json=as_json,
-        extra={"check": report.as_json()},
-    )
+    gate = plan_run(app, channels)  # the digest only when [schedule] digest says so
+    for note in gate.notes:
+        click.echo(note, err=True)
+    with gate.recorded():
+        code = _publish(
+            ctx,
+            gate.app,
+            gate.channels,
+            pacing=_run_pacing(app),
+            as_json=as_json,
+            extra={"check": report.as_json()},
+        )
+        gate.done(code == 0)
     return max(code, 1 if report.failed else 0)
+
+
+@cli.command()
+@click.pass_context
+@handles_errors
+def daemon(ctx: click.Context) -> int:
+    """Run on the [schedule]: check, post, send the digest and write the pages, until stopped.
+
+    One daemon per store (a second one exits 1 naming the first). SIGTERM or SIGINT: finish the
+    message in flight and exit 0. SIGHUP: read the config and templates again.
+    """
+    import logging
+
+    from .app import App, load_env
+    from .daemon.runner import serve
+
+    app = _app(ctx)  # a config error stops it here (exit 2), before anything runs
+    obj = ctx.obj
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("paperbot").setLevel(logging.INFO)
+    first = [app]
+
+    def load_app() -> Any:
+        if first:
+            return first.pop()
+        env = obj.get("env") or load_env(config=obj.get("config"))
+        return App.from_path(obj.get("config"), env, clock=app.clock)
+
+    return serve(load_app, app.clock)
 
 
 # --- news pages ------------------------------------------------------------------------------
@@ -767,6 +928,34 @@ def outbox_mark_sent(ctx: click.Context, key: str) -> int:
         raise ConfigError(f"no unsent message with key {key!r} (see 'paperbot outbox list')")
     store.mark_sent(key, remote_id=row.remote_id)
     click.echo(f"{key}: marked sent")
+    return 0
+
+
+@cli.command("backup")
+@click.argument("path", type=click.Path(path_type=str))
+@click.option("--force", is_flag=True, help="Replace PATH if it already exists.")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@click.pass_context
+@handles_errors
+def backup_command(ctx: click.Context, path: str, force: bool, as_json: bool) -> int:
+    """Write a consistent, verified copy of the store to PATH, safe while the daemon or a run writes.
+
+    To restore: stop the daemon (and cron), move the store and its -wal and -shm files away, copy
+    the backup to [store] path, then run 'paperbot status'. Exit 0 when the copy was written and
+    verified, 1 when it could not be made or failed verification (nothing is left at PATH), 2 for
+    a config error or a bad PATH (it exists and --force was not given, or its folder is missing).
+    """
+    from pathlib import Path
+
+    from .backup import backup
+
+    app = _app(ctx)
+    store = app.config.store
+    result = backup(store.path, Path(path), force=force, busy_timeout=store.busy_timeout)
+    if as_json:
+        _json(result.as_json())
+    else:
+        click.echo(result.text())
     return 0
 
 

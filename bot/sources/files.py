@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ..config import FileSourceConfig
+from ..fingerprint import Fingerprint, file_fingerprint
 from ..models import Problem
 from ..safeio import InputError, load_yaml, read_text_limited
 from . import KNOWN_FIELDS, FetchResult, Record, record_to_paper
@@ -25,13 +26,20 @@ _EXTENSIONS = {".yaml": "yaml", ".yml": "yaml", ".csv": "csv", ".bib": "bibtex",
 
 
 class FileSource:
-    """One lab file; every run re-reads it whole (``snapshot``)."""
+    """One lab file; every run re-reads it whole (``snapshot``), unless nothing changed (``fingerprint``)."""
 
     def __init__(self, config: FileSourceConfig) -> None:
         self.config = config
         self.name = config.label
         self.path = config.path
         self.format = config.format or _EXTENSIONS.get(config.path.suffix.lower())
+
+    def fingerprint(self, previous: Fingerprint | None = None) -> Fingerprint | None:
+        """Path, size, mtime_ns and SHA-256 of the file, hashed only when size or mtime differ
+        from ``previous``; None when it cannot be read (bot/fingerprint.py)."""
+        if self.format is None:
+            return None
+        return file_fingerprint(self.path, previous, max_bytes=self.config.max_source_bytes)
 
     def fetch(self, since: datetime | None = None) -> FetchResult:
         if self.format is None:
