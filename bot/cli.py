@@ -88,12 +88,12 @@ class _GlobalOptionsAnywhere(click.Group):
 
 
 def _hoist_global_options(args: list[str]) -> list[str]:
-    """Move ``--config PATH``/``--config=PATH``/``-v``/``--verbose`` given after the command in front of it."""
+    """Move ``--config PATH``/``--config=PATH``/``-v``/``-q``/``--log-format F`` given after the command in front."""
     front: list[str] = []
     i = 0
     while i < len(args) and args[i].startswith("-"):  # global options already in front
         front.append(args[i])
-        if args[i] == "--config" and i + 1 < len(args):
+        if args[i] in ("--config", "--log-format") and i + 1 < len(args):
             front.append(args[i + 1])
             i += 1
         i += 1
@@ -105,9 +105,9 @@ def _hoist_global_options(args: list[str]) -> list[str]:
         if arg == "--":
             rest += tail[j:]
             break
-        if arg in ("-v", "--verbose") or arg.startswith("--config="):
+        if arg in ("-v", "--verbose", "-q", "--quiet") or arg.startswith(("--config=", "--log-format=")):
             front.append(arg)
-        elif arg == "--config" and j + 1 < len(tail):
+        elif arg in ("--config", "--log-format") and j + 1 < len(tail):
             front += [arg, tail[j + 1]]
             j += 1
         else:
@@ -137,18 +137,28 @@ def _json(data: object) -> None:
     help="Config file (default: $PAPERBOT_CONFIG, else config/paperbot.toml).",
 )
 @click.option("-v", "--verbose", is_flag=True, help="Log each step (sources, posts, batches) to stderr.")
+@click.option("-q", "--quiet", is_flag=True, help="Log errors only.")
+@click.option(
+    "--log-format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Log lines as text or as one JSON object per line.",
+)
 @click.version_option(package_name="paperbot")
 @click.pass_context
-def cli(ctx: click.Context, config_path: str | None, verbose: bool) -> None:
+def cli(ctx: click.Context, config_path: str | None, verbose: bool, quiet: bool, log_format: str) -> None:
     """paperbot: announce your group's newly accepted papers by e-mail, on Mastodon and on a news page.
 
-    --config and -v may also follow the command: paperbot check --config PATH.
+    --config, -v, -q and --log-format may also follow the command: paperbot check --config PATH.
     """
-    ctx.ensure_object(dict)["config"] = config_path
-    if verbose:
-        import logging
+    from .logs import setup
 
-        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    obj = ctx.ensure_object(dict)
+    obj["config"] = config_path
+    obj["verbosity"] = 1 if verbose else -1 if quiet else 0
+    obj["log_format"] = log_format
+    setup(obj["verbosity"], log_format)
 
 
 def _config_file(ctx: click.Context) -> Any:
@@ -570,15 +580,13 @@ def daemon(ctx: click.Context) -> int:
     One daemon per store (a second one exits 1 naming the first). SIGTERM or SIGINT: finish the
     message in flight and exit 0. SIGHUP: read the config and templates again.
     """
-    import logging
-
     from .app import App, load_env
     from .daemon.runner import serve
+    from .logs import setup
 
     app = _app(ctx)  # a config error stops it here (exit 2), before anything runs
     obj = ctx.obj
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("paperbot").setLevel(logging.INFO)
+    setup(obj.get("verbosity", 0), obj.get("log_format", "text"), daemon=True)
     first = [app]
 
     def load_app() -> Any:
@@ -588,6 +596,38 @@ def daemon(ctx: click.Context) -> int:
         return App.from_path(obj.get("config"), env, clock=app.clock)
 
     return serve(load_app, app.clock)
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the checks as JSON.")
+@click.pass_context
+def doctor(ctx: click.Context, as_json: bool) -> None:
+    """Check config, templates, store, page folder and each channel's credentials; say what to fix.
+
+    Exit 0 when all is good, 1 when something needs fixing. Nothing is sent.
+    """
+    from . import doctor as d
+
+    checks = d.run_checks(lambda: _app(ctx))
+    if as_json:
+        _json(d.as_json(checks))
+    else:
+        click.echo(d.render(checks))
+    sys.exit(0 if all(c.ok for c in checks) else 1)
+
+
+@cli.command()
+@click.argument("channel", type=click.Choice(CHANNELS))
+@click.pass_context
+@handles_errors
+def resume(ctx: click.Context, channel: str) -> int:
+    """Resume CHANNEL, paused because its credentials were refused run after run (see 'status')."""
+    app = _app(ctx)
+    if app.store.resume_channel(channel):
+        click.echo(f"{channel}: resumed; the next run tries it again")
+    else:
+        click.echo(f"{channel} was not paused")
+    return 0
 
 
 # --- news pages ------------------------------------------------------------------------------
@@ -931,6 +971,24 @@ def outbox_mark_sent(ctx: click.Context, key: str) -> int:
     return 0
 
 
+@cli.command("health")
+@click.option("--max-age", default=60.0, show_default=True, metavar="SECONDS", help="Oldest heartbeat still healthy.")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@click.pass_context
+@handles_errors
+def health_command(ctx: click.Context, max_age: float, as_json: bool) -> int:
+    """Exit 0 when a daemon holds the store with a heartbeat younger than --max-age, else 1 (read-only).
+
+    For the Docker HEALTHCHECK and monitoring; see deploy/README.md.
+    """
+    from .daemon.health import daemon_health
+
+    app = _app(ctx)
+    result = daemon_health(app.config.store.path, app.clock(), max_age)
+    _json(result) if as_json else click.echo(("healthy: " if result["healthy"] else "unhealthy: ") + result["reason"])
+    return 0 if result["healthy"] else 1
+
+
 @cli.command("backup")
 @click.argument("path", type=click.Path(path_type=str))
 @click.option("--force", is_flag=True, help="Replace PATH if it already exists.")
@@ -957,6 +1015,15 @@ def backup_command(ctx: click.Context, path: str, force: bool, as_json: bool) ->
     else:
         click.echo(result.text())
     return 0
+
+
+def _register_review() -> None:
+    from .review import review  # the editor's side of [publishing] mode = "review"
+
+    cli.add_command(review)
+
+
+_register_review()
 
 
 def main() -> None:

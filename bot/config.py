@@ -292,6 +292,12 @@ class ScheduleConfig(_Strict):
         return value
 
 
+class PublishingConfig(_Strict):
+    """``[publishing]``: whether new posts and digests go out at once or wait for an editor."""
+
+    mode: Literal["auto", "review"] = "auto"  # review: 'paperbot review approve' before anything is sent
+
+
 class GroupConfig(_Strict):
     name: str = "Our group"  # e.g. "MCML"
     url: str | None = None
@@ -306,6 +312,7 @@ class Config(_Strict):
     venues: dict[str, VenueConfig] = {}  # "NeurIPS 2024" (an event) or "MLHC" (a series, extends the venue table)
     channels: ChannelsConfig = ChannelsConfig()
     run: RunConfig = RunConfig()
+    publishing: PublishingConfig = PublishingConfig()
     schedule: ScheduleConfig | None = None  # [schedule]: the daemon's jobs; absent: defaults, and run sends every time
 
     @field_validator("venues")

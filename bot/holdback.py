@@ -8,7 +8,8 @@ waiting lines of ``publish``, so they name the same reasons in the same words:
 - ``rate_limit``: the server's reset is further off than a run waits, or the account's status
   quota is used up;
 - ``max_per_run`` / ``limit``: past the first N papers in the preview's order;
-- ``no_subscribers``: a new digest has nobody to go to.
+- ``no_subscribers``: a new digest has nobody to go to;
+- ``awaiting_review``: ``[publishing] mode = "review"`` and not approved yet (bot/review.py).
 
 Everything here only reads the store.
 """
@@ -57,6 +58,7 @@ _COUNTED = {
     "no_subscribers": "{n} for want of subscribers",
     "failed": "{n} failed, awaiting a decision",
     "uncertain": "{n} uncertain, awaiting a decision",
+    "awaiting_review": "{n} awaiting review",
 }
 
 

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from . import holdback
+from . import holdback, review
 from .channels import Outcome
 from .compose import Message
 from .errors import ConfigError
@@ -147,6 +147,14 @@ class Summary:
                 " 'paperbot outbox list', then 'outbox retry KEY' or 'outbox mark-sent KEY'"
             )
         return "\n".join(lines)
+
+
+def paused_line(name: str, pause: dict[str, Any]) -> str:
+    """The one status line of a paused channel."""
+    return (
+        f"{name} is paused since {pause['paused_at']} ({pause['paused_reason']}); fix its credentials,"
+        f" then 'paperbot resume {name}' (or reload the daemon's config)"
+    )
 
 
 @dataclass
@@ -293,6 +301,10 @@ class Publisher:
         for m, why in zip(mail, holdback.email([unit([m]) for m in mail], store=self.store, now=now), strict=True):
             if why:
                 held[m.key] = why
+        if review.enabled(self.app):  # new messages not approved yet wait for the editor
+            for m in posts + mail:
+                if unit([m]).state == "new" and self.store.review_state(m.key) not in ("approved", "queued"):
+                    held[m.key] = review.held(self.store.review_state(m.key))
         return posts + mail + others, errors, held
 
     def _limit(self) -> int:
@@ -303,6 +315,10 @@ class Publisher:
     def publish(self, channels: list[str], pacing: Pacing) -> Summary:
         for name in channels:
             report = self.summary.channel(name)
+            pause = self.store.channel_pause(name)
+            if pause:  # credentials refused run after run: nothing is tried until 'paperbot resume'
+                report.stopped = paused_line(name, pause)
+                continue
             # One run at a time per channel: concurrent runs never send a message twice, and pacing
             # (min_interval, max_per_run) holds across them. Claims are compare-and-set besides.
             with self.store.channel_lock(name) as ours:
@@ -320,8 +336,22 @@ class Publisher:
                 elif name == "page":
                     self._pages(channel, report)
                 self._track_trouble(name, report)
+                self._track_credentials(name, report)
         self.summary.awaiting = [r.key for r in self.store.awaiting_decision(channels)]
         return self.summary
+
+    def _track_credentials(self, name: str, report: ChannelReport) -> None:
+        """Count runs whose credentials were refused (a "stop" outcome: 401/403, SMTP 535); pause the
+        channel when they keep being refused (``bot/store/health.py``)."""
+        from .daemon.jobs import STOPPING
+
+        refused = report.stopped if report.stopped and report.stopped != STOPPING else None
+        if refused is None and report.paused:
+            return  # nothing was tried: says nothing about the credentials
+        pause = self.store.record_channel_auth(name, refused)
+        if pause:
+            report.stopped = paused_line(name, pause)
+            log.error("%s", report.stopped)
 
     def _track_trouble(self, name: str, report: ChannelReport) -> None:
         """Remember since when a channel has been rate limited or failing; alert past alert_after.
@@ -374,7 +404,12 @@ class Publisher:
         messages, errors = self.app.compose(self.store, ["mastodon"])
         report.errors += errors
         report.failed += len(errors)
+        in_review = review.enabled(self.app)
+        if in_review:  # only approved posts go on to the outbox (bot/review.py)
+            messages = review.gate(self.store, "mastodon", messages, report.hold)
         self.store.enqueue_posts(messages)  # recorded (pending) before anything is sent
+        if in_review:
+            self.store.mark_queued([m.key for m in messages])
 
         rows = self.store.outbox("mastodon")
         closed = holdback.posting_hours(self.app, pacing, self.now())
@@ -534,6 +569,9 @@ class Publisher:
                 composed = True
                 messages, errors = self.app.compose(self.store, ["email"])
                 report.errors += errors
+                in_review = review.enabled(self.app)
+                if in_review:  # only an approved digest goes out (bot/review.py)
+                    messages = review.gate(self.store, "email", messages, report.hold)
                 if not messages:
                     return
                 if not self.store.has_subscribers():
@@ -545,7 +583,10 @@ class Publisher:
                     report.failed += 1
                     report.errors.append(too_big)
                     return
-                self.store.create_digest(messages[0])
+                if not (in_review and self.store.has_digest(messages[0].key)):
+                    self.store.create_digest(messages[0])
+                if in_review:
+                    self.store.mark_queued([messages[0].key])
                 continue
             if not self._send_digest(channel, report, digest, cfg):
                 return

@@ -85,8 +85,16 @@ def collect(store: Store, channels: list[str], *, path: Path, app: Any = None, p
         "subscribers": {"active": subscribers.get("active", 0), "unsubscribed": subscribers.get("unsubscribed", 0)},
         "email_recipients": store.recipient_counts(),  # SMTP: deferred by a 4xx, refused by a 5xx
         "queues": queues(app, store, channels, pacing) if app is not None else {},
+        **(_daemon(app, store, channels) if app is not None else {}),
         **({"as_of": iso(app.clock())} if app is not None else {}),
     }
+
+
+def _daemon(app: Any, store: Store, channels: list[str]) -> dict[str, Any]:
+    """Jobs (last and next run), the lock holder, paused channels, failures, uncertain batches."""
+    from .daemon import overview
+
+    return overview.collect(app, store, channels, app.clock())
 
 
 def queues(app: Any, store: Store, channels: list[str], pacing: Any) -> dict[str, Any]:
@@ -171,7 +179,7 @@ def render(data: dict[str, Any]) -> str:
     lines = [f"store: {data['store']} ({data['papers']} papers; {subs['active']} subscribers)"]
     if not data["venues"]:
         lines.append("no papers yet: run 'paperbot check'")
-        return "\n".join(lines)
+        return "\n".join(lines + _daemon_lines(data))
     channels = data["channels"]
     head = f"{'venue':<24} {'events':>6} {'adopted':>7}" + "".join(f" {c + ' sent/due':>18}" for c in channels)
     lines += [head, "-" * len(head)]
@@ -197,9 +205,18 @@ def render(data: dict[str, Any]) -> str:
             f"e-mail recipients: {rcpt.get('deferred', 0)} deferred by a temporary SMTP refusal (tried again at"
             f" the next run), {rcpt.get('failed', 0)} refused for good; see 'paperbot outbox list'"
         )
+    lines += _daemon_lines(data)
     if not channels:
         lines.append("no channels configured: add [channels.mastodon], [channels.email] or [channels.page]")
     return "\n".join(lines)
+
+
+def _daemon_lines(data: dict[str, Any]) -> list[str]:
+    if "jobs" not in data or not data.get("as_of"):
+        return []
+    from .daemon import overview
+
+    return overview.render(data, datetime.fromisoformat(data["as_of"]))
 
 
 def _queue_lines(queues: dict[str, Any], as_of: str | None) -> list[str]:

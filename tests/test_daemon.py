@@ -246,15 +246,17 @@ def test_a_failing_job_is_logged_and_the_daemon_goes_on(project, clock, caplog):
     def wait(seconds: float) -> None:
         clock.advance(seconds=seconds)
         ticks.append(seconds)
-        if clock() >= datetime(2024, 12, 5, 9, 3, tzinfo=UTC):
+        if clock() >= datetime(2024, 12, 5, 9, 8, tzinfo=UTC):
             d.request_stop()
 
     d._wait = wait
     assert d.run() == 0
     runs = d.app.store.job_runs("check")
-    assert len(runs) == 3 and all(r["outcome"] == "failed" and r["error"] for r in runs)
+    assert len(runs) == 4 and all(r["outcome"] == "failed" and r["error"] for r in runs)
+    # retried at its next run, then with backoff: waits of 1, 2, 4 minutes (min(2^(n-1) * interval, 6 h))
+    assert [r["started_at"].strftime("%H:%M") for r in reversed(runs)] == ["09:00", "09:01", "09:03", "09:07"]
     posts = d.app.store.job_runs("posts")
-    assert len(posts) == 3 and all("MASTODON_ACCESS_TOKEN" in r["error"] for r in posts)
+    assert len(posts) == 4 and all("MASTODON_ACCESS_TOKEN" in r["error"] for r in posts)
     assert "check: failed" in caplog.text and "posts: failed" in caplog.text
     d.app.close()
 

@@ -70,6 +70,7 @@ def plan_run(app: Any, channels: list[str]) -> RunPlan:
     now = app.clock()
     due = digest_due(store, schedule, now)
     unfinished = store.open_digest() is not None
+    approved = bool(store.approved("email"))  # review mode: approved since it was proposed on schedule
     if due is not None:
         papers = len(store.due("email"))
         if papers >= schedule.digest_min_papers:
@@ -86,4 +87,6 @@ def plan_run(app: Any, channels: list[str]) -> RunPlan:
         note = f"email: the digest goes out on its schedule ([schedule] digest = {spec!r}; next {when})"
     if unfinished:
         return RunPlan(NoNewDigest(app), channels, [note + "; the digest already begun is finished now"])
+    if approved:
+        return RunPlan(NoNewDigest(app), channels, [note + "; the digest approved in review goes out now"])
     return RunPlan(app, [c for c in channels if c != "email"], [note])

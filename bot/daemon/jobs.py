@@ -65,11 +65,59 @@ class StopAware:
         return getattr(self._channel, method)(*args, **kw)
 
 
+_CODE: list[str] = []  # paperbot's code fingerprint as this process first saw it (bot/fingerprint.py)
+ROSTER_FP = "_daemon_roster_fp"  # on the app: the fingerprint of the roster file it holds in memory
+
+
+def _code() -> str:
+    """The code fingerprint of the code this process runs: taken once. Files upgraded on disk under a
+    running daemon are not what it runs, so its records keep the old fingerprint and the next
+    ``paperbot check`` after the upgrade (or the restarted daemon) reads everything again."""
+    if not _CODE:
+        from ..fingerprint import code_fingerprint
+
+        _CODE.append(code_fingerprint())
+    return _CODE[0]
+
+
+def check_inputs(app: Any) -> dict[str, Any]:
+    """What ``paperbot check`` fingerprints besides the sources, for the daemon's long-lived app.
+
+    Taken before the roster is read; the roster held in memory is dropped (and read again by
+    ``app.roster``) unless it was read from the very file fingerprinted now, so the roster used
+    always matches the roster recorded. The config file is not fingerprinted (``config: None``):
+    it may have been edited since the daemon loaded it (until SIGHUP), and recording its new bytes
+    would let ``paperbot check``'s quick path vouch for a config this check did not use.
+    """
+    from ..fingerprint import check_inputs as inputs_of
+    from ..fingerprint import same_content
+
+    inputs = inputs_of(app.config, app.config_path, None)
+    inputs["code"] = _code()
+    held = app.__dict__.get(ROSTER_FP)  # {"fp": ...} of the roster read, if it was read here
+    if "_roster" in app.__dict__ and not (held is not None and _same(held["fp"], inputs["roster"], same_content)):
+        del app.__dict__["_roster"]  # edited since it was read (or read elsewhere, from unknown bytes)
+    if "_roster" not in app.__dict__:
+        app.__dict__[ROSTER_FP] = {"fp": inputs["roster"]}
+    return inputs
+
+
+def _same(held: dict[str, Any] | None, now: dict[str, Any] | None, same_content: Callable[..., bool]) -> bool:
+    """Held and current roster fingerprints describe the same bytes (both None: no roster file)."""
+    return held is None and now is None if held is None or now is None else same_content(now, held)
+
+
 def check(app: Any) -> tuple[str, dict[str, Any], str | None]:
+    """``paperbot check`` on the schedule, with its skip-unchanged fast path: when no source file, the
+    roster, the config's tables and the code changed since the last clean check, nothing is read,
+    parsed or written (bot/fingerprint.py) and the run's counts say ``unchanged``."""
     from ..ingest import check as run_check
 
-    report = run_check(app.sources(), app.roster, app.store, problems=app.roster_problems)
+    inputs = check_inputs(app)
+    report = run_check(app.sources(), app.roster, app.store, problems=app.roster_problems, inputs=inputs)
     counts = {"new": len(report.new), "updated": len(report.updated - report.created), "removed": report.removed}
+    if report.unchanged is not None:
+        counts["unchanged"] = True
     if report.failed:
         errors = [str(p) for p in report.problems if getattr(p, "level", "error") == "error"]
         return "failed", counts, "; ".join(errors[:3]) or "a source or record could not be read"
@@ -108,8 +156,8 @@ def posts(
 ) -> tuple[str, dict[str, Any], str | None]:
     enabled = app.config.enabled_channels()
     channels = [c for c in ("mastodon",) if c in enabled]
-    if "email" in enabled and app.store.open_digest():
-        channels.append("email")  # a digest interrupted by a stop or a crash: finish it now
+    if "email" in enabled and (app.store.open_digest() or app.store.approved("email")):
+        channels.append("email")  # a digest interrupted by a stop or a crash, or approved in review: now
     if not channels:
         return "skipped", {}, None
     return publish(app, channels, sleep, new_digest=False, stopping=stopping)

@@ -8,17 +8,20 @@ For each job the rule is one: its next fire time is the first one after its last
 - ``digest``: only fire times within ``catch_up`` of now count, so a digest that fell due
   while the daemon was down is sent once after a restart if it is recent enough, else waits for
   its next time; its start is recorded before it sends, so it is never sent twice.
+- Backoff: an interval job that failed n times in a row waits at least until its last failure
+  plus ``min(2^(n-1) * interval, 6 h)``.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from .schedule import EPSILON, Schedule
 
 JOB_ORDER = ("check", "pages", "posts", "digest")  # when several are due: read first, then publish
+MAX_BACKOFF = timedelta(hours=6)
 
 
 @dataclass(frozen=True)
@@ -37,7 +40,25 @@ def _next_fire(store: Any, schedule: Schedule, job: str, now: datetime) -> datet
         after = max(after, window) if after else window
     elif after is None:
         return now  # never ran: at once
-    return trigger.first_fire(after)
+    fire = trigger.first_fire(after)
+    wait = backoff(store, schedule, job)
+    if fire is not None and wait is not None:
+        fire = max(fire, wait)
+    return fire
+
+
+def backoff(store: Any, schedule: Schedule, job: str) -> datetime | None:
+    """After n failed runs in a row of an interval job, it waits until its last failure plus
+    ``min(2^(n-1) * interval, 6 h)``: the first failure is retried at the next run, then the waits
+    double. None: no failure, or a crontab job (its next time is far enough)."""
+    seconds = schedule.triggers[job].spec.seconds
+    if seconds is None or not hasattr(store, "job_failures"):
+        return None
+    n, last = store.job_failures(job)
+    if not n or last is None:
+        return None
+    delay = min(timedelta(seconds=seconds) * 2 ** min(n - 1, 30), MAX_BACKOFF)
+    return last.astimezone(UTC) + delay
 
 
 def due_jobs(store: Any, schedule: Schedule, now: datetime, jobs: list[str] | tuple[str, ...]) -> list[Due]:

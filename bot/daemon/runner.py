@@ -7,9 +7,11 @@
   ``plan.due_jobs`` (the store's job runs and the schedule); APScheduler computes fire times.
 - SIGTERM/SIGINT: no new job or message is started; the message in flight is finished and
   recorded; the lease is released; exit 0. SIGHUP: config and templates are read again; an
-  invalid new config is logged and the old one kept.
+  invalid new config is logged and the old one kept; channels paused for refused credentials
+  are resumed.
 - A job that fails (a source or channel down, a bad token) is logged and recorded as failed;
-  it runs again at its next time. The daemon never dies of one.
+  it runs again at its next time, with backoff after repeated failures (``plan.backoff``). The
+  daemon never dies of one.
 
 The clock and the wait are injected, so tests drive the loop without sleeping.
 """
@@ -218,6 +220,9 @@ class Daemon:
         self.app, self.schedule = app, schedule
         old.close()
         log.info("reload: config and templates read again from %s", app.config_path)
+        resumed = app.store.resume_all_channels()  # new credentials, perhaps: try the paused channels again
+        if resumed:
+            log.info("reload: resumed the paused channel(s) %s", ", ".join(resumed))
 
     # --- the loop ---------------------------------------------------------------------------
 

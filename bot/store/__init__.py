@@ -15,7 +15,9 @@ uses only the connection (``db``), ``transaction()`` and ``now()`` of ``Database
 - ``digests.py``: e-mail digests, their batches and SMTP recipients;
 - ``subscribers.py``: the digest's subscribers;
 - ``runs.py``: source state, kv settings, the per-channel publishing lock;
-- ``jobs.py``: the daemon's job runs and its lease (one daemon per store).
+- ``jobs.py``: the daemon's job runs and its lease (one daemon per store);
+- ``review.py``: the review queue (``[publishing] mode = "review"``);
+- ``health.py``: channels paused for refused credentials, and how often a job failed in a row.
 
 Timestamps are ISO 8601 UTC strings from the injected clock.
 """
@@ -34,10 +36,12 @@ from .db import (
     utc_now,
 )
 from .digests import DigestsMixin
+from .health import HealthMixin
 from .jobs import JobsMixin
 from .migrations import MIGRATIONS, migration
 from .outbox import OutboxMixin, OutboxRow
 from .papers import PapersMixin, UpsertResult, content_hash, new_paper_id, paper_keys
+from .review import ReviewMixin, ReviewRow
 from .runs import RunsMixin
 from .subscribers import SubscribersMixin
 
@@ -49,6 +53,7 @@ __all__ = [
     "Clock",
     "ConfigError",
     "OutboxRow",
+    "ReviewRow",
     "Store",
     "StoreError",
     "UpsertResult",
@@ -70,6 +75,8 @@ class Store(
     SubscribersMixin,
     RunsMixin,
     JobsMixin,
+    ReviewMixin,
+    HealthMixin,
     Database,
 ):
     """All persistent state. Safe against a crash at any point: every change is one transaction."""

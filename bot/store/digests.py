@@ -99,6 +99,9 @@ class DigestsMixin:
             db.execute("UPDATE digests SET next_subscriber=? WHERE id=?", (ids[-1], digest_id))
             return OutboxRow.from_row(db.execute("SELECT * FROM outbox WHERE key=?", (key,)).fetchone())
 
+    def has_digest(self, digest_id: str) -> bool:
+        return self.db.execute("SELECT 1 FROM digests WHERE id=?", (digest_id,)).fetchone() is not None
+
     def digest(self, digest_id: str) -> dict[str, str]:
         return dict(self.db.execute("SELECT * FROM digests WHERE id=?", (digest_id,)).fetchone())
 

@@ -220,3 +220,49 @@ migration(
         );
     """,
 )
+
+
+migration(
+    "m008_review_queue",
+    """
+        -- [publishing] mode = "review": every new message waits here for an editor's decision
+        CREATE TABLE review (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,  -- what 'paperbot review approve ID' takes
+            key TEXT NOT NULL UNIQUE,         -- the message's deterministic key (the outbox key, or the digest id)
+            channel TEXT NOT NULL,            -- mastodon | email
+            kind TEXT NOT NULL,               -- post | thread_part | digest
+            paper_id TEXT,
+            venue_key TEXT,
+            part INTEGER NOT NULL DEFAULT 1,
+            parts INTEGER NOT NULL DEFAULT 1,
+            message TEXT NOT NULL,            -- JSON of the message as composed
+            text TEXT NOT NULL,               -- what will be sent: as composed, or as edited
+            state TEXT NOT NULL CHECK (state IN ('pending', 'approved', 'rejected', 'superseded', 'queued')),
+            edited_by TEXT,
+            edited_at TEXT,
+            decided_by TEXT,
+            decided_at TEXT,
+            reason TEXT,                      -- why it was rejected
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        CREATE INDEX review_state ON review(channel, state, id);
+    """,
+)
+
+
+migration(
+    "m009_channel_pause",
+    """
+        -- a channel whose credentials keep being refused (401/403, SMTP 535) is paused until
+        -- 'paperbot resume CHANNEL' or a config reload, instead of being tried at every run
+        CREATE TABLE channel_health (
+            channel TEXT PRIMARY KEY,
+            auth_failures INTEGER NOT NULL DEFAULT 0,  -- consecutive runs refused for credentials
+            last_error TEXT,
+            last_failure_at TEXT,
+            paused_at TEXT,                   -- NULL: not paused
+            paused_reason TEXT
+        );
+    """,
+)

@@ -500,6 +500,8 @@ class FakeSendGrid:
         # another group are not refused: they land on the account's global suppression list.
         self.groups = groups
         self.global_suppressions: list[str] = []
+        # what GET /v3/scopes answers for the key (paperbot doctor checks mail.send and the ASM scope)
+        self.scopes: list[str] = ["mail.send", "asm.groups.read", "asm.groups.suppressions.create"]
         self._stopping = threading.Event()
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -612,8 +614,13 @@ class _Handler(BaseHTTPRequestHandler):
         pass
 
     def do_GET(self):
-        """``GET /v3/asm/groups/{id}/suppressions``: the group's unsubscribed addresses."""
+        """``GET /v3/asm/groups/{id}/suppressions``: the group's unsubscribed addresses;
+        ``GET /v3/scopes``: the key's scopes (``fake.scopes``)."""
         fake = self.fake
+        if self.path.split("?", 1)[0].rstrip("/") == "/v3/scopes":
+            if self.headers.get("Authorization") != f"Bearer {fake.api_key}":
+                return self._reply(401, {"errors": [_err("authorization required")]})
+            return self._reply(200, {"scopes": list(fake.scopes)})
         m = re.fullmatch(r"/v3/asm/groups/(\d+)/suppressions/?", self.path.split("?", 1)[0])
         if not m:
             return self._reply(405, {"errors": [_err("method not allowed")]})
