@@ -59,3 +59,39 @@ def test_daemon_posts_once_refuses_a_second_daemon_and_stops_on_sigterm(project)
         # the lock was released: a `run` now is not told a daemon is running
         done = subprocess.run([sys.executable, "-m", "bot", "run"], env=env, capture_output=True, text=True)
         assert "daemon is running" not in done.stderr and len(stub.statuses) == 5
+
+
+def test_sigkill_mid_publish_then_restart_posts_every_paper_exactly_once(project):
+    """kill -9 while the daemon is posting; a restart on the same store takes the lock over at
+    once (same host, holder gone) and finishes: every paper appears exactly once."""
+    with MastodonStub(access_token=TOKEN, latency=0.15) as stub:
+        project.source("papers.yaml", many_papers(12))
+        project.extra = (
+            f'[channels.mastodon]\napi_base_url = "{stub.url}"\nmin_interval = 0\n\n'
+            '[schedule]\ntimezone = "UTC"\ncheck = "every 2s"\nposts = "every 2s"\n'
+        )
+        project.write_config()
+        env = {**os.environ, "MASTODON_ACCESS_TOKEN": TOKEN, "PAPERBOT_CONFIG": str(project.config)}
+        first = subprocess.Popen(CMD, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            assert wait_for(lambda: len(stub.statuses) >= 3, 30), "the daemon should have started posting"
+            first.kill()  # SIGKILL: no cleanup, the lease stays in the store
+            first.wait(timeout=10)
+            assert len(stub.statuses) < 12, "killed before the end"
+            second = subprocess.Popen(CMD, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+            try:
+                assert wait_for(lambda: len(stub.statuses) >= 12, 45), "the restarted daemon should finish"
+                time.sleep(2.5)  # one more posts cycle: nothing more may go out
+                second.send_signal(signal.SIGTERM)
+                _, err = second.communicate(timeout=15)
+                assert second.returncode == 0, err
+            finally:
+                if second.poll() is None:
+                    second.kill()
+                    second.wait()
+        finally:
+            if first.poll() is None:
+                first.kill()
+                first.wait()
+        texts = [s["content"] for s in stub.statuses]
+        assert len(texts) == 12 and len(set(texts)) == 12
