@@ -95,3 +95,49 @@ def test_sigkill_mid_publish_then_restart_posts_every_paper_exactly_once(project
                 first.wait()
         texts = [s["content"] for s in stub.statuses]
         assert len(texts) == 12 and len(set(texts)) == 12
+
+
+def test_daemon_sends_the_digest_once_through_sendgrid_and_stops_on_sigterm(project):
+    """The digest job, on its schedule, against the fake SendGrid: one digest, once, even after
+    later runs of the schedule and a restart."""
+    import csv
+
+    from fakes.sendgrid_server import FakeSendGrid
+
+    key = "SG.test-key.abcdefghijklmnopqrstuvwxyz"
+    with FakeSendGrid(api_key=key) as sg:
+        project.source("papers.yaml", many_papers(3))
+        project.extra = (
+            "[channels.email]\n"
+            'from = "news@lab.example"\n'
+            f'api_host = "{sg.url}"\n'
+            'unsubscribe_url = "https://lab.example/u?token={token}"\n\n'
+            '[schedule]\ntimezone = "UTC"\ncheck = "every 2s"\nposts = "every 2s"\ndigest = "every 2s"\n'
+        )
+        project.write_config()
+        people = project.root / "people.csv"
+        with people.open("w", newline="", encoding="utf-8") as f:
+            csv.writer(f).writerows([["email"], ["ada@lab.example"], ["bob@lab.example"]])
+        env = {**os.environ, "SENDGRID_API_KEY": key, "PAPERBOT_CONFIG": str(project.config)}
+        imported = subprocess.run([sys.executable, "-m", "bot", "subscribers", "import", str(people)], env=env,
+                                  capture_output=True, text=True)  # fmt: skip
+        assert imported.returncode == 0, imported.stderr
+
+        def sent() -> list[dict]:
+            return [r.payload for r in sg.requests if r.method == "POST" and r.accepted]
+
+        for _ in range(2):  # a restart must not send the digest again
+            daemon = subprocess.Popen(CMD, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+            try:
+                assert wait_for(lambda: len(sent()) >= 1, 30), "the digest should go out"
+                time.sleep(4.5)  # two more digest slots: nothing new, nothing sent
+                daemon.send_signal(signal.SIGTERM)
+                _, err = daemon.communicate(timeout=15)
+                assert daemon.returncode == 0, err
+            finally:
+                if daemon.poll() is None:
+                    daemon.kill()
+                    daemon.wait()
+        assert len(sent()) == 1
+        recipients = [p["to"][0]["email"] for p in sent()[0]["personalizations"]]
+        assert sorted(recipients) == ["ada@lab.example", "bob@lab.example"]
