@@ -17,7 +17,8 @@ from dataclasses import dataclass, field, replace
 
 from .models import Links, Paper, Problem, VenueEvent
 from .sources import Record
-from .text import normalize_title, titles_disagree
+from .store import paper_keys
+from .text import titles_disagree
 
 
 @dataclass
@@ -27,20 +28,6 @@ class MergedRecord:
     label: str  # the first record that listed it
     sources: set[str] = field(default_factory=set)
     labels: list[str] = field(default_factory=list)
-
-
-def _keys(paper: Paper) -> list[tuple[str, str]]:
-    keys = []
-    if paper.arxiv_id:
-        keys.append(("arxiv", paper.arxiv_id))
-    if paper.doi:
-        keys.append(("doi", paper.doi))
-    if paper.openreview_id:
-        keys.append(("openreview", paper.openreview_id))
-    title = normalize_title(paper.title)
-    if title:
-        keys.append(("title", title))
-    return keys
 
 
 _ID_FIELDS = {"arxiv": ("arxiv_id", "arxiv"), "doi": ("doi", "doi"), "openreview": ("openreview_id", "openreview")}
@@ -63,7 +50,7 @@ def merge_records(tagged: list[tuple[str, Record]]) -> tuple[list[MergedRecord],
     for source, record in tagged:
         paper = record.paper
         target: int | None = None
-        for kind, value in _keys(paper):
+        for kind, value in paper_keys(paper):
             g = index.get((kind, value))
             if g is None:
                 continue
@@ -95,7 +82,7 @@ def merge_records(tagged: list[tuple[str, Record]]) -> tuple[list[MergedRecord],
             group.paper = _combine(group.paper, paper)
             group.sources.add(source)
             group.labels.append(record.label)
-        for key in _keys(groups[target].paper):
+        for key in paper_keys(groups[target].paper):
             index.setdefault(key, target)
     return groups, problems, merged
 

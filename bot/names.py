@@ -29,27 +29,8 @@ _MARKS = re.compile(
     r"|\\textsuperscript\{[^}]*\}|\\(?:textdagger|textdaggerdbl)\b|[*†‡§¶]+|(?<=\w)\++"
 )
 _SOFT_HYPHEN = re.compile(r"\\-|\u00ad")
-_PARTICLES = {
-    "van",
-    "von",
-    "der",
-    "den",
-    "de",
-    "del",
-    "della",
-    "di",
-    "da",
-    "du",
-    "le",
-    "la",
-    "dos",
-    "das",
-    "ten",
-    "ter",
-    "zu",
-    "af",
-    "y",
-}
+# Lowercase name particles ("van der Berg", "de la Cruz"), shared with the roster's matching.
+PARTICLES = frozenset("van von der den de del della di da du le la dos das ten ter zu af y al bin ibn st st.".split())
 
 
 def split_bibtex_authors(value: str) -> tuple[list[str], bool]:
@@ -153,7 +134,7 @@ def proper_case(name: str) -> str:
     out = []
     for i, word in enumerate(words):
         lower = word.lower()
-        if lower in _PARTICLES and 0 < i < len(words) - 1:
+        if lower in PARTICLES and 0 < i < len(words) - 1:
             out.append(lower)
             continue
         out.append(re.sub(r"[^\W\d_]+", lambda m: m.group(0)[:1].upper() + m.group(0)[1:].lower(), word))

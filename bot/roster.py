@@ -21,34 +21,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from .errors import ConfigError
 from .models import Author, Problem
+from .names import PARTICLES
 from .safeio import InputError, MissingFileError, load_yaml, read_text_limited
 from .text import fold, fold_variants, slugify
 
-_PARTICLES = {
-    "van",
-    "von",
-    "der",
-    "den",
-    "de",
-    "del",
-    "della",
-    "di",
-    "da",
-    "du",
-    "le",
-    "la",
-    "dos",
-    "das",
-    "ten",
-    "ter",
-    "zu",
-    "af",
-    "al",
-    "bin",
-    "ibn",
-    "st",
-    "st.",
-}
 _SUFFIXES = {"jr", "jr.", "sr", "sr.", "ii", "iii", "iv"}
 _DBLP_NUMBER = re.compile(r"\s+\d{4}$")
 _SPLIT = re.compile(r"[\s.\-‐‑]+")
@@ -202,7 +178,7 @@ def _split_name(name: str) -> tuple[list[str], list[str]]:
     if len(tokens) <= 1:
         return [], tokens
     start = len(tokens) - 1
-    while start > 1 and tokens[start - 1].casefold() in _PARTICLES:
+    while start > 1 and tokens[start - 1].casefold() in PARTICLES:
         start -= 1
     given = [t for g in tokens[:start] for t in _SPLIT.split(g) if t]
     return given, tokens[start:]

@@ -7,6 +7,7 @@ import re
 import shlex
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -67,10 +68,8 @@ def test_the_run_timer_and_its_service():
 
 @pytest.mark.skipif(shutil.which("systemd-analyze") is None, reason="systemd-analyze not installed")
 def test_systemd_analyze_verify(tmp_path):
-    """Verified with ExecStart pointed at this checkout's paperbot (the /opt path does not exist here)."""
-    exe = shutil.which("paperbot") or str(Path(__file__).resolve().parent.parent / ".venv" / "bin" / "paperbot")
-    if not Path(exe).exists():
-        pytest.skip("no paperbot executable to point ExecStart at")
+    """Verified with ExecStart pointed at this interpreter running paperbot (the /opt path does not exist here)."""
+    exe = f"{sys.executable} -m bot"  # this interpreter always exists; the /opt path does not here
     for name in ("paperbot.service", "paperbot-run.service", "paperbot-run.timer"):
         text = (DEPLOY / name).read_text(encoding="utf-8").replace("/opt/paperbot/venv/bin/paperbot", exe)
         (tmp_path / name).write_text(text, encoding="utf-8")
